@@ -1,0 +1,23 @@
+"""d2lcore: the reusable code of the course, under the book's (D2L) helper names.
+
+Lessons write things from scratch first; later lessons import the versions here.
+"""
+from .accumulator import Accumulator
+from .animator import Animator
+from .data import load_array, synthetic_data
+from .devices import cpu, num_gpus, try_all_gpus, try_gpu
+from .linreg import linreg
+from .losses import squared_loss
+from .optim import sgd
+from .plotting import plot, set_axes, set_figsize
+from .seeding import set_seed
+from .timer import Timer
+
+__all__ = [
+    "Accumulator", "Animator", "Timer",
+    "cpu", "num_gpus", "try_all_gpus", "try_gpu", "set_seed",
+    "load_array", "synthetic_data",
+    "linreg", "squared_loss", "sgd",
+    "plot", "set_axes", "set_figsize",
+]
+__version__ = "0.1.0"

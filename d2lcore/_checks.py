@@ -1,0 +1,56 @@
+"""Input checks shared by d2lcore's public functions.
+
+Every check raises an error that names the argument, what was expected and what came,
+so a student sees "batch_size must be a positive int, got 0" instead of a traceback
+from deep inside torch.
+"""
+import math
+import numbers
+
+import torch
+
+
+def describe(x):
+    """A short description of a value for error messages: type, and shape/dtype for tensors."""
+    if isinstance(x, torch.Tensor):
+        return f"tensor of shape {tuple(x.shape)}, dtype {x.dtype}, on {x.device}"
+    return f"{type(x).__name__} {x!r}" if isinstance(x, (numbers.Number, str)) else type(x).__name__
+
+
+def check_tensor(name, x, *, ndim=None, floating=False):
+    """Require a torch.Tensor, optionally with `ndim` dimensions and a floating dtype."""
+    if not isinstance(x, torch.Tensor):
+        raise TypeError(f"{name} must be a torch.Tensor, got {describe(x)}")
+    if ndim is not None and x.dim() not in (ndim if isinstance(ndim, tuple) else (ndim,)):
+        raise ValueError(f"{name} must have {ndim} dimension(s), got {describe(x)}")
+    if floating and not x.is_floating_point():
+        raise TypeError(
+            f"{name} must have a floating dtype (e.g. torch.float32), got {describe(x)}; "
+            f"convert it with .to(torch.float32)")
+    return x
+
+
+def check_positive_int(name, v):
+    """Require an int > 0 (bool is rejected: True is not a batch size)."""
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v <= 0:
+        raise ValueError(f"{name} must be a positive int, got {describe(v)}")
+    return int(v)
+
+
+def check_nonnegative_int(name, v):
+    if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 0:
+        raise ValueError(f"{name} must be an int >= 0, got {describe(v)}")
+    return int(v)
+
+
+def check_number(name, v, *, positive=False, nonnegative=False):
+    """Require a finite real number (Python or 0-d tensor), optionally > 0 or >= 0."""
+    if isinstance(v, torch.Tensor) and v.numel() == 1:
+        v = v.item()
+    if isinstance(v, bool) or not isinstance(v, numbers.Real) or not math.isfinite(v):
+        raise TypeError(f"{name} must be a finite number, got {describe(v)}")
+    if positive and v <= 0:
+        raise ValueError(f"{name} must be a positive number, got {v!r}")
+    if nonnegative and v < 0:
+        raise ValueError(f"{name} must be a number >= 0, got {v!r}")
+    return float(v)

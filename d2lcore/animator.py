@@ -1,0 +1,91 @@
+"""Live training curves that update in place.
+
+The book's Animator calls `display(fig)` then `clear_output(wait=True)` on every point:
+the output area flickers, and a notebook executed headless (nbval, nbconvert,
+`jupyter execute`) piles up one figure per update, because those runners do not apply
+clear_output. Here the figure is shown once with a display id and later points replace
+that same output (`update_display_data`), which JupyterLab, classic Notebook and VS Code
+render in place; headless runners store the single, final figure.
+"""
+import io
+
+from matplotlib.figure import Figure
+
+from .plotting import set_axes
+
+
+def _in_notebook():
+    """True inside a Jupyter kernel (where display() reaches a front end)."""
+    try:
+        from IPython import get_ipython
+    except ImportError:
+        return False
+    shell = get_ipython()
+    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
+
+
+class Animator:
+    """Plot data incrementally, e.g. loss and accuracy after every epoch.
+
+    Same arguments as the book's: labels, limits, scales and legend of the (first) axes,
+    `fmts` the line formats of the curves, `nrows`/`ncols` subplots, `figsize` in inches.
+    `add(x, y)` appends one point to each curve (y a number or a list, one per curve;
+    None skips that curve). The points are kept in `X` and `Y` (lists of lists).
+    Outside a notebook nothing is shown; `fig` can still be saved.
+    """
+
+    def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+                 xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
+                 nrows=1, ncols=1, figsize=(3.5, 2.5)):
+        legend = [] if legend is None else list(legend)
+        # A bare Figure, not plt.subplots: pyplot would also show it at the end of the
+        # cell, giving a second copy of the plot under the live one.
+        self.fig = Figure(figsize=figsize)
+        axes = self.fig.subplots(nrows, ncols, squeeze=False)
+        self.axes = list(axes.flat)
+        self._config = dict(xlabel=xlabel, ylabel=ylabel, xlim=xlim, ylim=ylim,
+                            xscale=xscale, yscale=yscale, legend=legend)
+        self.fmts = fmts
+        self.X, self.Y = None, None
+        self._handle = None
+
+    def add(self, x, y):
+        """Add a point to each curve and redraw. x: number or list; y: number or list."""
+        if not hasattr(y, "__len__"):
+            y = [y]
+        n = len(y)
+        if not hasattr(x, "__len__"):
+            x = [x] * n
+        if self.X is None:
+            self.X = [[] for _ in range(n)]
+            self.Y = [[] for _ in range(n)]
+        if n != len(self.Y):
+            raise ValueError(f"Animator.add got {n} y values, but the curves started with {len(self.Y)}")
+        for i, (a, b) in enumerate(zip(x, y)):
+            if a is not None and b is not None:
+                self.X[i].append(float(a))
+                self.Y[i].append(float(b))
+        self._redraw()
+        self.show()
+
+    def _redraw(self):
+        ax = self.axes[0]
+        ax.cla()
+        for xs, ys, fmt in zip(self.X, self.Y, self.fmts * (len(self.Y) // len(self.fmts) + 1)):
+            ax.plot(xs, ys, fmt)
+        set_axes(ax, **self._config)
+
+    def show(self):
+        """Show the figure in the notebook: the first call displays it, later calls update it."""
+        if not _in_notebook():
+            return
+        from IPython.display import display
+        # Render the PNG here rather than rely on the inline backend's formatter, which is
+        # missing when MPLBACKEND points elsewhere (e.g. Agg inherited by the kernel).
+        buf = io.BytesIO()
+        self.fig.savefig(buf, format="png", bbox_inches="tight")
+        bundle = {"image/png": buf.getvalue(), "text/plain": repr(self.fig)}
+        if self._handle is None:
+            self._handle = display(bundle, raw=True, display_id=True)
+        else:
+            self._handle.update(bundle, raw=True)

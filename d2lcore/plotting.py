@@ -1,0 +1,75 @@
+"""Static plots: the book's `plot` helper and its figure-size and axes settings."""
+import matplotlib.pyplot as plt
+import torch
+
+
+def set_figsize(figsize=(3.5, 2.5)):
+    """Set the default matplotlib figure size (inches) for the plots that follow."""
+    plt.rcParams["figure.figsize"] = figsize
+
+
+def set_axes(axes, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear",
+             yscale="linear", legend=None):
+    """Set labels, limits, scales and legend of a matplotlib Axes, and draw a grid."""
+    axes.set_xlabel(xlabel)
+    axes.set_ylabel(ylabel)
+    axes.set_xscale(xscale)
+    axes.set_yscale(yscale)
+    if xlim is not None:
+        axes.set_xlim(xlim)
+    if ylim is not None:
+        axes.set_ylim(ylim)
+    if legend:
+        axes.legend(legend)
+    axes.grid(True)
+
+
+def _to_plain(v):
+    """Tensors (maybe on a GPU, maybe requiring grad) become NumPy arrays matplotlib can draw."""
+    if isinstance(v, torch.Tensor):
+        return v.detach().cpu().numpy()
+    return v
+
+
+def _has_one_axis(X):
+    """True for a single series (1-D tensor/array or flat list), False for a list of series."""
+    return (hasattr(X, "ndim") and X.ndim == 1
+            or isinstance(X, list) and not hasattr(X[0], "__len__"))
+
+
+def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
+         xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"), figsize=(3.5, 2.5),
+         axes=None):
+    """Plot one or several curves, as the book's `d2l.plot`.
+
+    X, Y: a series (1-D tensor, array or list) or a list of series. With Y None, X holds the
+    y values and the x values are 0, 1, 2, ... . Tensors may live on any device.
+    Draws into `axes` if given, else into a new figure of `figsize`. Returns None, so a
+    notebook cell ending in `plot(...)` shows only the figure.
+    """
+    if legend is None:
+        legend = []
+    if axes is None:
+        plt.figure(figsize=figsize)
+        axes = plt.gca()
+    X, Y = _to_plain(X), _to_plain(Y)
+    if _has_one_axis(X):
+        X = [X]
+    if Y is None:
+        X, Y = [[]] * len(X), X
+    elif _has_one_axis(Y):
+        Y = [Y]
+    else:
+        Y = [_to_plain(y) for y in Y]
+    X = [_to_plain(x) for x in X]
+    if len(X) != len(Y):
+        X = X * len(Y)
+    axes.cla()
+    for x, y, fmt in zip(X, Y, fmts * (len(Y) // len(fmts) + 1)):
+        if len(x):
+            if len(x) != len(y):
+                raise ValueError(f"x and y of a curve must have the same length, got {len(x)} and {len(y)}")
+            axes.plot(x, y, fmt)
+        else:
+            axes.plot(y, fmt)
+    set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)

@@ -1,0 +1,87 @@
+import pytest
+import torch
+
+import d2lcore as d2l
+
+
+def test_synthetic_data_shapes_dtypes_and_model():
+    d2l.set_seed(0)
+    true_w, true_b = torch.tensor([2, -3.4]), 4.2
+    X, y = d2l.synthetic_data(true_w, true_b, 1000)
+    assert X.shape == (1000, 2) and y.shape == (1000, 1)
+    assert X.dtype == torch.float32 and y.dtype == torch.float32
+    residual = y - (X @ true_w.reshape(2, 1) + true_b)
+    # noise is N(0, 0.01): its sample std is close to 0.01 and its mean close to 0
+    assert abs(residual.std().item() - 0.01) < 0.001
+    assert abs(residual.mean().item()) < 0.002
+    assert abs(X.mean().item()) < 0.1 and abs(X.std().item() - 1) < 0.1
+
+
+def test_synthetic_data_accepts_a_list_and_zero_noise():
+    X, y = d2l.synthetic_data([1.0, 0.0, -1.0], 0.5, 10, noise=0)
+    assert X.shape == (10, 3)
+    torch.testing.assert_close(y, (X[:, 0] - X[:, 2] + 0.5).reshape(-1, 1))
+
+
+def test_synthetic_data_is_repeatable_with_set_seed():
+    d2l.set_seed(5)
+    a = d2l.synthetic_data([2, -3.4], 4.2, 50)
+    d2l.set_seed(5)
+    b = d2l.synthetic_data([2, -3.4], 4.2, 50)
+    assert torch.equal(a[0], b[0]) and torch.equal(a[1], b[1])
+
+
+@pytest.mark.parametrize("kwargs, err, msg", [
+    (dict(w=torch.ones(2, 1), b=0.0, num_examples=5), ValueError, "w must have 1 dimension"),
+    (dict(w="ab", b=0.0, num_examples=5), TypeError, "w must be a 1-D tensor"),
+    (dict(w=[], b=0.0, num_examples=5), ValueError, "at least one weight"),
+    (dict(w=[1.0], b=0.0, num_examples=0), ValueError, "num_examples must be a positive int"),
+    (dict(w=[1.0], b="4", num_examples=5), TypeError, "b must be a finite number"),
+    (dict(w=[1.0], b=0.0, num_examples=5, noise=-0.1), ValueError, "noise must be a number >= 0"),
+])
+def test_synthetic_data_rejects_bad_input(kwargs, err, msg):
+    with pytest.raises(err, match=msg):
+        d2l.synthetic_data(**kwargs)
+
+
+def test_load_array_batches_cover_every_example_once():
+    X = torch.arange(23, dtype=torch.float32).reshape(-1, 1)
+    y = X * 2
+    it = d2l.load_array((X, y), batch_size=5)
+    batches = list(it)
+    assert [len(b[0]) for b in batches] == [5, 5, 5, 5, 3]
+    seen = torch.cat([b[0] for b in batches]).flatten()
+    assert sorted(seen.tolist()) == list(range(23))
+    for xb, yb in batches:
+        assert torch.equal(yb, xb * 2)  # features and labels stay paired
+
+
+def test_load_array_shuffles_for_training_and_not_for_evaluation():
+    X = torch.arange(100, dtype=torch.float32)
+    d2l.set_seed(0)
+    train = torch.cat([b[0] for b in d2l.load_array((X,), 10)])
+    test = torch.cat([b[0] for b in d2l.load_array((X,), 10, is_train=False)])
+    assert not torch.equal(train, X)
+    assert torch.equal(test, X)
+
+
+def test_load_array_reshuffles_every_epoch():
+    X = torch.arange(100, dtype=torch.float32)
+    it = d2l.load_array((X,), 100)
+    e1, e2 = next(iter(it))[0], next(iter(it))[0]
+    assert not torch.equal(e1, e2)
+
+
+@pytest.mark.parametrize("arrays, batch_size, err, msg", [
+    (torch.ones(4, 2), 2, TypeError, "tuple or list of tensors"),
+    ((), 2, ValueError, "at least one tensor"),
+    ((torch.ones(4, 2), [1, 2, 3, 4]), 2, TypeError, r"data_arrays\[1\] must be a torch.Tensor"),
+    ((torch.ones(4, 2), torch.ones(5, 1)), 2, ValueError, r"same number of examples.*\[4, 5\]"),
+    ((torch.ones(0, 2),), 2, ValueError, "no examples"),
+    ((torch.tensor(1.0),), 2, ValueError, "first \\(example\\) dimension"),
+    ((torch.ones(4, 2),), 0, ValueError, "batch_size must be a positive int, got int 0"),
+    ((torch.ones(4, 2),), 2.0, ValueError, "batch_size must be a positive int"),
+])
+def test_load_array_rejects_bad_input(arrays, batch_size, err, msg):
+    with pytest.raises(err, match=msg):
+        d2l.load_array(arrays, batch_size)
