@@ -9,6 +9,7 @@ render in place; headless runners store the single, final figure.
 """
 import io
 
+import torch
 from matplotlib.figure import Figure
 
 from .plotting import set_axes
@@ -24,13 +25,23 @@ def _in_notebook():
     return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
+def _as_list(v):
+    """A number, a 0-d or 1-d tensor, or a sequence, as a list of values (None kept)."""
+    if isinstance(v, torch.Tensor):
+        return v.detach().flatten().tolist()
+    if v is None or not hasattr(v, "__len__"):
+        return [v]
+    return list(v)
+
+
 class Animator:
     """Plot data incrementally, e.g. loss and accuracy after every epoch.
 
     Same arguments as the book's: labels, limits, scales and legend of the (first) axes,
     `fmts` the line formats of the curves, `nrows`/`ncols` subplots, `figsize` in inches.
-    `add(x, y)` appends one point to each curve (y a number or a list, one per curve;
-    None skips that curve). The points are kept in `X` and `Y` (lists of lists).
+    `add(x, y)` appends one point to each curve (y a number, a tensor or a list, one value
+    per curve; None skips that curve). Tensors may be on a GPU: reading them is the one
+    host sync per call. The points are kept in `X` and `Y` (lists of lists).
     Outside a notebook nothing is shown; `fig` can still be saved.
     """
 
@@ -51,11 +62,11 @@ class Animator:
 
     def add(self, x, y):
         """Add a point to each curve and redraw. x: number or list; y: number or list."""
-        if not hasattr(y, "__len__"):
-            y = [y]
+        y = _as_list(y)
         n = len(y)
-        if not hasattr(x, "__len__"):
-            x = [x] * n
+        x = _as_list(x)
+        if len(x) == 1 and n > 1:
+            x = x * n
         if self.X is None:
             self.X = [[] for _ in range(n)]
             self.Y = [[] for _ in range(n)]

@@ -17,6 +17,15 @@ def test_animator_records_points_per_curve():
     assert [t.get_text() for t in ax.get_legend().get_texts()] == ["loss", "acc"]
 
 
+def test_animator_accepts_tensors_of_any_rank():
+    import torch
+    an = d2l.Animator()
+    an.add(torch.tensor(1), torch.tensor(0.5))  # 0-d tensors, as .mean() returns
+    an.add(2, torch.tensor([0.25]))
+    an.add([3], [torch.tensor(0.125)])
+    assert an.X == [[1.0, 2.0, 3.0]] and an.Y == [[0.5, 0.25, 0.125]]
+
+
 def test_animator_prints_nothing_outside_a_notebook(capsys):
     an = d2l.Animator()
     an.add(0, 1.0)

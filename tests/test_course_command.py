@@ -1,0 +1,64 @@
+"""End to end: `./course lab` serves the course in JupyterLab.
+
+Runs the README's first command with a fixed port and token, checks that the server answers
+and lists every lesson, then stops it. Needs the course's own environment (the one
+`./course test` runs in), since `./course lab` starts JupyterLab from it.
+"""
+import json
+import os
+import pathlib
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def _get(url):
+    with urllib.request.urlopen(url, timeout=5) as r:
+        return r.status, r.read().decode()
+
+
+@pytest.mark.skipif(os.environ.get("D2L_VENV") is None
+                    or pathlib.Path(os.environ["D2L_VENV"]).resolve() != pathlib.Path(sys.prefix).resolve(),
+                    reason="run through ./course test, whose environment ./course lab uses")
+def test_course_lab_serves_the_notebooks():
+    port, token = _free_port(), "d2lcore-test-token"
+    proc = subprocess.Popen(
+        [str(ROOT / "course"), "lab", "--no-browser", "--ip=127.0.0.1", f"--ServerApp.port={port}",
+         f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0"],
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, text=True)
+    try:
+        base = f"http://127.0.0.1:{port}"
+        deadline = time.monotonic() + 120
+        while True:
+            try:
+                status, body = _get(f"{base}/api/contents?token={token}")
+                break
+            except OSError:
+                if proc.poll() is not None or time.monotonic() > deadline:
+                    raise AssertionError("JupyterLab did not answer:\n" + (proc.stdout.read() if proc.poll() is not None else ""))
+                time.sleep(0.5)
+        assert status == 200
+        served = {item["name"] for item in json.loads(body)["content"]}
+        lessons = {p.name for p in (ROOT / "notebooks").glob("*.ipynb")}
+        assert lessons and lessons <= served
+        status, page = _get(f"{base}/lab?token={token}")
+        assert status == 200 and "JupyterLab" in page
+    finally:
+        os.killpg(proc.pid, signal.SIGTERM)
+        try:
+            proc.wait(timeout=20)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
