@@ -6,18 +6,22 @@ from .accumulator import Accumulator
 from .animator import Animator
 from .data import load_array, synthetic_data
 from .devices import cpu, num_gpus, try_all_gpus, try_gpu
+from .fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist
+from .fashion_mnist_files import DataNotFoundError, ensure_fashion_mnist
 from .linreg import linreg
 from .losses import squared_loss
 from .optim import sgd
-from .plotting import plot, set_axes, set_figsize
+from .plotting import plot, set_axes, set_figsize, show_images
 from .seeding import set_seed
+from .tensor_loader import TensorLoader
 from .timer import Timer
 
 __all__ = [
     "Accumulator", "Animator", "Timer",
     "cpu", "num_gpus", "try_all_gpus", "try_gpu", "set_seed",
-    "load_array", "synthetic_data",
+    "load_array", "synthetic_data", "TensorLoader",
+    "load_data_fashion_mnist", "get_fashion_mnist_labels", "ensure_fashion_mnist", "DataNotFoundError",
     "linreg", "squared_loss", "sgd",
-    "plot", "set_axes", "set_figsize",
+    "plot", "set_axes", "set_figsize", "show_images",
 ]
 __version__ = "0.1.0"

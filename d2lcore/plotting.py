@@ -73,3 +73,30 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
         else:
             axes.plot(y, fmt)
     set_axes(axes, xlabel, ylabel, xlim, ylim, xscale, yscale, legend)
+
+
+def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
+    """Show images in a num_rows x num_cols grid, with optional titles.
+
+    imgs: a tensor (N, H, W) or (N, 1, H, W) (any device), or a list of images.
+    Returns the flat array of axes; in a notebook end the cell with `plt.show()` or assign
+    the result (`_ = show_images(...)`) so only the figure is shown.
+    """
+    if isinstance(imgs, torch.Tensor):
+        imgs = imgs.detach().cpu()
+        if imgs.dim() == 4 and imgs.shape[1] == 1:
+            imgs = imgs[:, 0]
+    if len(imgs) < num_rows * num_cols:
+        raise ValueError(f"need {num_rows * num_cols} images for a {num_rows}x{num_cols} grid, got {len(imgs)}")
+    if titles is not None and len(titles) < num_rows * num_cols:
+        raise ValueError(f"need a title per image ({num_rows * num_cols}), got {len(titles)}")
+    figsize = (num_cols * scale, num_rows * scale)
+    _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
+    axes = axes.flatten()
+    for i, (ax, img) in enumerate(zip(axes, imgs)):
+        ax.imshow(_to_plain(img), cmap="gray" if getattr(img, "ndim", 2) == 2 else None)
+        ax.axes.get_xaxis().set_visible(False)
+        ax.axes.get_yaxis().set_visible(False)
+        if titles:
+            ax.set_title(titles[i])
+    return axes

@@ -59,3 +59,16 @@ def test_set_figsize_changes_the_default():
         assert list(plt.figure().get_size_inches()) == [4, 2]
     finally:
         plt.rcParams["figure.figsize"] = old
+
+
+def test_show_images_grid_with_titles():
+    imgs = torch.rand(6, 1, 28, 28)
+    axes = d2l.show_images(imgs, 2, 3, titles=list("abcdef"), scale=1.0)
+    assert len(axes) == 6 and [ax.get_title() for ax in axes] == list("abcdef")
+    assert tuple(axes[0].figure.get_size_inches()) == (3, 2)
+    assert axes[0].get_images()[0].get_array().shape == (28, 28)
+
+
+def test_show_images_needs_enough_images():
+    with pytest.raises(ValueError, match="need 4 images for a 2x2 grid, got 3"):
+        d2l.show_images(torch.rand(3, 28, 28), 2, 2)

@@ -1,0 +1,75 @@
+import pathlib
+
+import pytest
+import torch
+
+import d2lcore as d2l
+from d2lcore import fashion_mnist_files as fm
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SOURCES = [ROOT.parent / "shared" / "data" / "fashion-mnist", pathlib.Path("/usr/share/datasets/fashion-mnist")]
+
+
+@pytest.fixture(scope="module")
+def root(tmp_path_factory):
+    for d in SOURCES:
+        if all((d / f"{n}.gz").exists() for n in fm.FILES):
+            return fm.ensure_fashion_mnist(tmp_path_factory.mktemp("fm"), system_dirs=[d], download=False)
+    pytest.skip("no Fashion-MNIST archives")
+
+
+def test_iterators_have_the_documented_shapes_dtypes_and_lengths(root):
+    train, test = d2l.load_data_fashion_mnist(256, root=root, seed=0)
+    assert (len(train), len(test)) == (235, 40)  # 60000/256 and 10000/256, partial batches kept
+    assert (train.num_examples, test.num_examples) == (60000, 10000)
+    X, y = next(iter(train))
+    assert X.shape == (256, 1, 28, 28) and X.dtype == torch.float32
+    assert y.shape == (256,) and y.dtype == torch.int64
+    assert 0 <= X.min() and X.max() <= 1 and X.max() == 1
+    assert X.device == d2l.try_gpu() and train.device == test.device
+    assert [len(y) for _, y in test][-1] == 10000 - 39 * 256
+
+
+def test_every_class_has_6000_training_and_1000_test_images(root):
+    train, test = d2l.load_data_fashion_mnist(1000, root=root, device="cpu")
+    assert torch.bincount(torch.cat([y for _, y in train])).tolist() == [6000] * 10
+    assert torch.bincount(torch.cat([y for _, y in test])).tolist() == [1000] * 10
+
+
+def test_training_shuffles_reproducibly_and_test_is_fixed(root):
+    a, t1 = d2l.load_data_fashion_mnist(64, root=root, device="cpu", seed=5)
+    b, t2 = d2l.load_data_fashion_mnist(64, root=root, device="cpu", seed=5)
+    first_a, first_b = next(iter(a))[1], next(iter(b))[1]
+    assert torch.equal(first_a, first_b) and not torch.equal(first_a, next(iter(a))[1])
+    assert torch.equal(next(iter(t1))[1], next(iter(t2))[1])
+
+
+def test_pixels_match_torchvisions_ToTensor(root):
+    from torchvision import datasets, transforms
+    ds = datasets.FashionMNIST(str(root), train=False, transform=transforms.ToTensor())
+    _, test = d2l.load_data_fashion_mnist(8, root=root, device="cpu")
+    X, y = next(iter(test))
+    for i in range(8):
+        img, label = ds[i]
+        torch.testing.assert_close(X[i], img)
+        assert y[i].item() == label
+
+
+def test_resize_for_later_lessons(root):
+    train, _ = d2l.load_data_fashion_mnist(32, resize=64, root=root, device="cpu")
+    assert next(iter(train))[0].shape == (32, 1, 64, 64)
+
+
+def test_text_labels():
+    assert d2l.get_fashion_mnist_labels(torch.tensor([0, 9, 3])) == ["t-shirt", "ankle boot", "dress"]
+    assert d2l.get_fashion_mnist_labels([1]) == ["trouser"]
+    with pytest.raises(ValueError, match="labels must be integers 0-9, got 10"):
+        d2l.get_fashion_mnist_labels([10])
+    with pytest.raises(TypeError, match="labels must be integers 0-9"):
+        d2l.get_fashion_mnist_labels(torch.tensor([1.0]))
+
+
+def test_bad_batch_size_is_rejected_before_any_loading(tmp_path):
+    with pytest.raises(ValueError, match="batch_size must be a positive int, got int -1"):
+        d2l.load_data_fashion_mnist(-1, root=tmp_path)
+    assert not any(tmp_path.iterdir())

@@ -1,0 +1,69 @@
+import pytest
+import torch
+
+import d2lcore as d2l
+
+
+def _data(n=10):
+    images = torch.arange(n, dtype=torch.uint8).reshape(n, 1, 1, 1).expand(n, 1, 2, 2).contiguous()
+    return images, torch.arange(n)
+
+
+def test_batches_cover_every_example_once_and_keep_the_last_partial_batch():
+    loader = d2l.TensorLoader(*_data(10), batch_size=4, shuffle=True, seed=0)
+    batches = list(loader)
+    assert len(loader) == 3 and [len(y) for _, y in batches] == [4, 4, 2]
+    assert sorted(torch.cat([y for _, y in batches]).tolist()) == list(range(10))
+    for X, y in batches:  # images stay paired with their labels
+        assert torch.equal((X[:, 0, 0, 0] * 255).round().long(), y)
+
+
+def test_uint8_images_come_out_as_float32_in_0_1():
+    images = torch.tensor([0, 255], dtype=torch.uint8).reshape(2, 1, 1, 1)
+    X, y = next(iter(d2l.TensorLoader(images, torch.tensor([0, 1]), 2)))
+    assert X.dtype == torch.float32 and X.flatten().tolist() == [0.0, 1.0] and y.dtype == torch.int64
+
+
+def test_training_order_changes_every_epoch_and_repeats_with_the_seed():
+    a = d2l.TensorLoader(*_data(50), batch_size=50, shuffle=True, seed=3)
+    e1, e2 = next(iter(a))[1], next(iter(a))[1]
+    assert not torch.equal(e1, e2)
+    b = d2l.TensorLoader(*_data(50), batch_size=50, shuffle=True, seed=3)
+    assert torch.equal(next(iter(b))[1], e1) and torch.equal(next(iter(b))[1], e2)
+
+
+def test_without_a_seed_the_order_follows_set_seed():
+    d2l.set_seed(1)
+    a = next(iter(d2l.TensorLoader(*_data(50), 50, shuffle=True)))[1]
+    d2l.set_seed(1)
+    b = next(iter(d2l.TensorLoader(*_data(50), 50, shuffle=True)))[1]
+    assert torch.equal(a, b)
+
+
+def test_evaluation_order_never_shuffles():
+    loader = d2l.TensorLoader(*_data(10), batch_size=3)
+    for _ in range(2):
+        assert torch.cat([y for _, y in loader]).tolist() == list(range(10))
+
+
+@pytest.mark.parametrize("resize, shape", [(4, (4, 4)), ((6, 3), (6, 3))])
+def test_resize_interpolates_each_batch(resize, shape):
+    images = torch.full((3, 1, 2, 2), 255, dtype=torch.uint8)
+    X, _ = next(iter(d2l.TensorLoader(images, torch.zeros(3, dtype=torch.long), 3, resize=resize)))
+    assert X.shape == (3, 1) + shape
+    torch.testing.assert_close(X, torch.ones_like(X))  # a constant image stays constant
+
+
+@pytest.mark.parametrize("kwargs, err, msg", [
+    (dict(batch_size=0), ValueError, "batch_size must be a positive int"),
+    (dict(batch_size=2, resize=0), ValueError, "resize must be None, a positive int or a pair"),
+    (dict(batch_size=2, resize=(2, 2, 2)), ValueError, "resize must be"),
+])
+def test_rejects_bad_arguments(kwargs, err, msg):
+    with pytest.raises(err, match=msg):
+        d2l.TensorLoader(*_data(4), **kwargs)
+
+
+def test_rejects_images_and_labels_of_different_lengths():
+    with pytest.raises(ValueError, match="same length, got 4 and 3"):
+        d2l.TensorLoader(_data(4)[0], torch.arange(3), 2)
