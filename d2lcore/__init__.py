@@ -9,12 +9,15 @@ from .devices import cpu, num_gpus, try_all_gpus, try_gpu
 from .fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist
 from .fashion_mnist_files import DataNotFoundError, ensure_fashion_mnist
 from .linreg import linreg
-from .losses import squared_loss
+from .losses import cross_entropy, squared_loss
+from .metrics import accuracy, evaluate_accuracy
 from .optim import sgd
 from .plotting import plot, set_axes, set_figsize, show_images
 from .seeding import set_seed
+from .softmax import softmax
 from .tensor_loader import TensorLoader
 from .timer import Timer
+from .training import NonFiniteLossError, predict, train, train_epoch
 
 __all__ = [
     "Accumulator", "Animator", "Timer",
@@ -22,6 +25,8 @@ __all__ = [
     "load_array", "synthetic_data", "TensorLoader",
     "load_data_fashion_mnist", "get_fashion_mnist_labels", "ensure_fashion_mnist", "DataNotFoundError",
     "linreg", "squared_loss", "sgd",
+    "softmax", "cross_entropy", "accuracy", "evaluate_accuracy",
+    "train_epoch", "train", "predict", "NonFiniteLossError",
     "plot", "set_axes", "set_figsize", "show_images",
 ]
 __version__ = "0.1.0"

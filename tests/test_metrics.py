@@ -1,0 +1,56 @@
+import pytest
+import torch
+from torch import nn
+
+import d2lcore as d2l
+
+
+def test_accuracy_counts_argmax_hits_as_a_tensor():
+    y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5]])
+    y = torch.tensor([0, 2])
+    acc = d2l.accuracy(y_hat, y)
+    assert isinstance(acc, torch.Tensor) and acc.dim() == 0  # no float(): no host sync
+    assert float(acc) == 1 and float(acc) / len(y) == 0.5
+
+
+def test_accuracy_accepts_predicted_class_indices():
+    assert float(d2l.accuracy(torch.tensor([1, 0, 2]), torch.tensor([1, 1, 2]))) == 2
+
+
+def test_accuracy_rejects_mismatched_lengths():
+    with pytest.raises(ValueError, match="same number of examples"):
+        d2l.accuracy(torch.rand(3, 2), torch.tensor([0, 1]))
+
+
+def _batches(X, y, bs):
+    return [(X[i:i + bs], y[i:i + bs]) for i in range(0, len(y), bs)]
+
+
+def test_evaluate_accuracy_over_all_batches_and_restores_train_mode():
+    net = nn.Sequential(nn.Linear(2, 2), nn.Dropout(0.5))
+    with torch.no_grad():
+        net[0].weight.copy_(torch.tensor([[1.0, 0.0], [0.0, 1.0]]))
+        net[0].bias.zero_()
+    X = torch.tensor([[1.0, 0.0], [0.0, 1.0], [2.0, 1.0], [0.0, 3.0], [5.0, 4.0]])
+    y = torch.tensor([0, 1, 1, 1, 0])  # argmax of X: 0, 1, 0, 1, 0 -> 4 of 5 right
+    net.train()
+    for _ in range(3):  # dropout would make this random if eval mode were not set
+        assert d2l.evaluate_accuracy(net, _batches(X, y, 2)) == pytest.approx(0.8)
+    assert net.training
+
+
+def test_evaluate_accuracy_works_with_a_plain_function():
+    X, y = torch.eye(3), torch.tensor([0, 1, 0])
+    assert d2l.evaluate_accuracy(lambda X: X, _batches(X, y, 2)) == pytest.approx(2 / 3)
+
+
+def test_evaluate_accuracy_moves_batches_to_the_model_device():
+    net = nn.Linear(2, 2).to("meta")
+    # the batch really moved: on the meta device the forward works and only reading the count fails
+    with pytest.raises(RuntimeError, match="meta tensors"):
+        d2l.evaluate_accuracy(net, _batches(torch.ones(2, 2), torch.tensor([0, 1]), 2))
+
+
+def test_evaluate_accuracy_of_no_data_is_an_error():
+    with pytest.raises(ValueError, match="no examples"):
+        d2l.evaluate_accuracy(nn.Linear(2, 2), [])

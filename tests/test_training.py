@@ -1,0 +1,188 @@
+import matplotlib.pyplot as plt
+import pytest
+import torch
+from torch import nn
+from torch.utils import data
+
+import d2lcore as d2l
+
+
+def _blobs(n=600, seed=0):
+    """Three well-separated Gaussian blobs in 2-D: a task any linear classifier learns."""
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (n,), generator=g)
+    centers = torch.tensor([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]])
+    return centers[y] + torch.randn(n, 2, generator=g), y
+
+
+def _iters(bs=50):
+    X, y = _blobs()
+    return (d2l.TensorLoader(X[:500], y[:500], bs, shuffle=True, seed=0),
+            d2l.TensorLoader(X[500:], y[500:], bs))
+
+
+def test_train_with_an_optimizer_returns_the_history_and_learns():
+    train_iter, test_iter = _iters()
+    net = nn.Sequential(nn.Linear(2, 3))
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 5,
+                     torch.optim.SGD(net.parameters(), lr=0.1), device="cpu", animate=False)
+    assert hist["epoch"] == [1, 2, 3, 4, 5]
+    assert all(len(v) == 5 for v in hist.values())
+    assert all(isinstance(v, float) for k in ("train_loss", "train_acc", "test_acc") for v in hist[k])
+    assert hist["train_loss"][-1] < hist["train_loss"][0]
+    assert hist["test_acc"][-1] >= 0.9
+
+
+def test_from_scratch_updater_and_optimizer_take_the_same_steps():
+    train_iter, _ = _iters()
+    torch.manual_seed(0)
+    W0, b0 = torch.randn(2, 3) * 0.01, torch.zeros(3)
+
+    W, b = W0.clone().requires_grad_(True), b0.clone().requires_grad_(True)
+    scratch_net = lambda X: d2l.softmax(X @ W + b)  # noqa: E731
+    d2l.train_epoch(scratch_net, train_iter, d2l.cross_entropy, lambda n: d2l.sgd([W, b], 0.1, n))
+
+    train_iter.generator.manual_seed(0)  # the same batches again
+    net = nn.Linear(2, 3)
+    with torch.no_grad():
+        net.weight.copy_(W0.T)
+        net.bias.copy_(b0)
+    train_iter2, _ = _iters()
+    d2l.train_epoch(net, train_iter2, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1))
+    torch.testing.assert_close(net.weight.detach(), W.detach().T)
+    torch.testing.assert_close(net.bias.detach(), b.detach())
+
+
+@pytest.mark.parametrize("loss", [nn.CrossEntropyLoss(reduction="none"), nn.CrossEntropyLoss(reduction="sum")])
+def test_train_epoch_reports_the_mean_loss_for_any_reduction(loss):
+    X, y = _blobs(100)
+    net = nn.Linear(2, 3)
+    expected = nn.functional.cross_entropy(net(X), y).item()
+    opt = torch.optim.SGD(net.parameters(), lr=1e-9)  # a negligible step: the loss barely moves
+    mean_loss, acc = d2l.train_epoch(net, [(X, y)], loss, opt)
+    assert mean_loss == pytest.approx(expected, rel=1e-5)
+    assert 0 <= acc <= 1
+
+
+def test_train_works_with_a_plain_torch_dataloader():
+    X, y = _blobs()
+    train_iter = data.DataLoader(data.TensorDataset(X, y), batch_size=50, shuffle=True)
+    net = nn.Linear(2, 3)
+    hist = d2l.train(net, train_iter, train_iter, nn.CrossEntropyLoss(), 3,
+                     torch.optim.SGD(net.parameters(), lr=0.1), device="cpu", animate=False)
+    assert hist["test_acc"][-1] >= 0.9
+
+
+def test_a_non_finite_loss_stops_training_at_once_naming_epoch_and_step():
+    X, y = _blobs(200)
+    batches = [(X[i:i + 50], y[i:i + 50]) for i in range(0, 200, 50)]
+    calls = {"n": 0}
+
+    def loss(y_hat, y):  # becomes nan on the 3rd step of the 2nd epoch (step 7 overall)
+        calls["n"] += 1
+        l = nn.functional.cross_entropy(y_hat, y)
+        return l * float("nan") if calls["n"] == 7 else l
+
+    net = nn.Linear(2, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    d2l.train_epoch(net, batches, loss, opt, epoch=1)
+    before = [p.detach().clone() for p in net.parameters()]
+    with pytest.raises(d2l.NonFiniteLossError, match=r"epoch 2, step 3 of 4.*learning rate.*logits"):
+        d2l.train_epoch(net, batches, loss, opt, epoch=2)
+    assert calls["n"] == 7  # stopped at once, not after the epoch
+    # on the CPU the bad step is caught before its update: the model is still finite
+    assert all(torch.isfinite(p).all() for p in net.parameters())
+    assert not all(torch.equal(a, b) for a, b in zip(before, net.parameters()))  # steps 1-2 did run
+
+
+def test_a_too_large_learning_rate_with_a_naive_softmax_is_caught():
+    X, y = _blobs(200)
+    X = X * 1000  # huge inputs: exp overflows in a naive softmax
+    W = torch.randn(2, 3, requires_grad=True)
+    b = torch.zeros(3, requires_grad=True)
+
+    def naive_net(X):
+        e = torch.exp(X @ W + b)
+        return e / e.sum(1, keepdim=True)
+
+    with pytest.raises(d2l.NonFiniteLossError, match="epoch 1, step 1"):
+        d2l.train_epoch(naive_net, [(X, y)], d2l.cross_entropy, lambda n: d2l.sgd([W, b], 0.1, n))
+
+
+def test_an_interrupted_run_leaves_a_usable_model():
+    train_iter, test_iter = _iters()
+    net = nn.Linear(2, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    steps = {"n": 0}
+    real_step = opt.step
+
+    def step_then_interrupt(*a, **k):
+        steps["n"] += 1
+        if steps["n"] == len(train_iter) + 3:  # a few steps into epoch 2
+            raise KeyboardInterrupt
+        return real_step(*a, **k)
+
+    opt.step = step_then_interrupt
+    with pytest.raises(KeyboardInterrupt):
+        d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 5, opt, device="cpu", animate=False)
+    assert all(torch.isfinite(p).all() for p in net.parameters())
+    assert d2l.evaluate_accuracy(net, test_iter) >= 0.8
+
+
+def test_train_rejects_a_bad_epoch_count():
+    with pytest.raises(ValueError, match="num_epochs must be a positive int"):
+        d2l.train(nn.Linear(2, 3), [], [], nn.CrossEntropyLoss(), 0, None)
+
+
+def test_predict_titles_images_with_true_and_predicted_labels():
+    X = torch.zeros(8, 1, 28, 28)
+    y = torch.tensor([0, 1, 2, 3, 4, 5, 6, 7])
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10))
+    with torch.no_grad():
+        net[1].weight.zero_()
+        net[1].bias.copy_(torch.arange(10.0))  # always predicts class 9, "ankle boot"
+    d2l.predict(net, [(X, y)], n=3)
+    titles = [ax.get_title() for ax in plt.gcf().axes]
+    plt.close("all")
+    assert titles == ["t-shirt\nankle boot", "trouser\nankle boot", "pullover\nankle boot"]
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_train_epoch_on_a_gpu_does_not_synchronise_per_step():
+    import warnings
+    X, y = _blobs()
+    it = d2l.TensorLoader(X[:500].cuda(), y[:500].cuda(), 25, shuffle=True, seed=0)  # 20 steps
+    net = nn.Linear(2, 3).cuda()
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    d2l.train_epoch(net, it, nn.CrossEntropyLoss(), opt)  # warm-up: lazy initialisation may sync
+    torch.cuda.set_sync_debug_mode("warn")  # torch warns at every host-device synchronisation
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            d2l.train_epoch(net, it, nn.CrossEntropyLoss(), opt)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    syncs = [w for w in caught if "synchroniz" in str(w.message).lower()]
+    assert len(syncs) < 8, [str(w.message) for w in syncs]  # a few per epoch, not one per step
+
+
+def test_progress_bar_over_batches_when_asked(capsys):
+    X, y = _blobs(200)
+    batches = [(X[i:i + 50], y[i:i + 50]) for i in range(0, 200, 50)]
+    net = nn.Linear(2, 3)
+    d2l.train_epoch(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
+                    epoch=3, progress=True)
+    err = capsys.readouterr().err
+    assert "epoch 3" in err and "/4 [" in err  # a bar over the 4 batches
+    assert err.endswith("\r")  # leave=False: cleared when the epoch ends, nothing stays behind
+
+
+def test_progress_is_off_when_headless_or_outside_a_notebook(monkeypatch):
+    from d2lcore.training import _progress_wanted
+    monkeypatch.delenv("D2L_HEADLESS", raising=False)
+    assert _progress_wanted(None) is False  # pytest is no notebook
+    monkeypatch.setattr("d2lcore.training._in_notebook", lambda: True)
+    assert _progress_wanted(None) is True
+    monkeypatch.setenv("D2L_HEADLESS", "1")
+    assert _progress_wanted(None) is False
+    assert _progress_wanted(True) is True and _progress_wanted(False) is False
