@@ -9,7 +9,8 @@ from .devices import cpu, num_gpus, try_all_gpus, try_gpu
 from .fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist
 from .fashion_mnist_files import DataNotFoundError, ensure_fashion_mnist
 from .linreg import linreg
-from .losses import cross_entropy, squared_loss
+from .losses import (binary_cross_entropy, cross_entropy, cross_entropy_from_logits, huber_loss, l1_loss,
+                     log_softmax, logsumexp, squared_loss)
 from .metrics import accuracy, evaluate_accuracy
 from .optim import sgd
 from .plotting import plot, set_axes, set_figsize, show_images
@@ -25,6 +26,7 @@ __all__ = [
     "load_array", "synthetic_data", "TensorLoader",
     "load_data_fashion_mnist", "get_fashion_mnist_labels", "ensure_fashion_mnist", "DataNotFoundError",
     "linreg", "squared_loss", "sgd",
+    "l1_loss", "huber_loss", "logsumexp", "log_softmax", "cross_entropy_from_logits", "binary_cross_entropy",
     "softmax", "cross_entropy", "accuracy", "evaluate_accuracy",
     "train_epoch", "train", "predict", "NonFiniteLossError",
     "plot", "set_axes", "set_figsize", "show_images",
