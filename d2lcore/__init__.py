@@ -13,7 +13,8 @@ from .losses import (binary_cross_entropy, cross_entropy, cross_entropy_from_log
                      log_softmax, logsumexp, squared_loss)
 from .metrics import accuracy, evaluate_accuracy
 from .optim import sgd
-from .plotting import plot, set_axes, set_figsize, show_images
+from .mlp import mlp
+from .plotting import plot, plot_histories, set_axes, set_figsize, show_images
 from .seeding import set_seed
 from .softmax import softmax
 from .tensor_loader import TensorLoader
@@ -29,6 +30,6 @@ __all__ = [
     "l1_loss", "huber_loss", "logsumexp", "log_softmax", "cross_entropy_from_logits", "binary_cross_entropy",
     "softmax", "cross_entropy", "accuracy", "evaluate_accuracy",
     "train_epoch", "train", "predict", "NonFiniteLossError",
-    "plot", "set_axes", "set_figsize", "show_images",
+    "mlp", "plot", "plot_histories", "set_axes", "set_figsize", "show_images",
 ]
 __version__ = "0.1.0"

@@ -100,3 +100,20 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
         if titles:
             ax.set_title(titles[i])
     return axes
+
+
+def plot_histories(histories, key="test_acc", ylabel=None, **kwargs):
+    """Compare training runs: one curve of `key` per epoch for each named history.
+
+    histories: {name: history} with histories as returned by `d2lcore.train` (each has
+    "epoch" and `key`). Other keyword arguments go to `plot` (xlim, yscale, figsize, ...).
+    """
+    if not histories:
+        raise ValueError("histories is empty: pass {name: history, ...}")
+    for name, h in histories.items():
+        if key not in h or "epoch" not in h:
+            raise KeyError(f"history {name!r} has no {key!r} (it has {sorted(h)})")
+    names = list(histories)
+    kwargs.setdefault("figsize", (4.5, 2.5))
+    plot([histories[n]["epoch"] for n in names], [histories[n][key] for n in names],
+         xlabel="epoch", ylabel=ylabel or key.replace("_", " "), legend=names, **kwargs)

@@ -72,3 +72,20 @@ def test_show_images_grid_with_titles():
 def test_show_images_needs_enough_images():
     with pytest.raises(ValueError, match="need 4 images for a 2x2 grid, got 3"):
         d2l.show_images(torch.rand(3, 28, 28), 2, 2)
+
+
+def test_plot_histories_draws_one_curve_per_run():
+    hs = {"sgd": {"epoch": [1, 2, 3], "test_acc": [0.5, 0.6, 0.7]},
+          "adam": {"epoch": [1, 2, 3], "test_acc": [0.6, 0.7, 0.8]}}
+    d2l.plot_histories(hs)
+    ax = plt.gca()
+    assert [t.get_text() for t in ax.get_legend().get_texts()] == ["sgd", "adam"]
+    assert [list(l.get_ydata()) for l in ax.get_lines()] == [[0.5, 0.6, 0.7], [0.6, 0.7, 0.8]]
+    assert ax.get_xlabel() == "epoch" and ax.get_ylabel() == "test acc"
+
+
+def test_plot_histories_names_a_missing_key():
+    with pytest.raises(KeyError, match="history 'sgd' has no 'test_loss'"):
+        d2l.plot_histories({"sgd": {"epoch": [1], "test_acc": [0.5]}}, key="test_loss")
+    with pytest.raises(ValueError, match="histories is empty"):
+        d2l.plot_histories({})

@@ -1,0 +1,40 @@
+"""Multilayer perceptrons from a list of layer sizes."""
+from torch import nn
+
+from ._checks import check_number, describe
+
+
+def mlp(sizes, activation=nn.ReLU, *, flatten=False, init_std=None):
+    """An MLP: Linear(sizes[0], sizes[1]), activation, ..., Linear(sizes[-2], sizes[-1]).
+
+    Args:
+        sizes: layer widths, input first and output last, e.g. [784, 256, 10]: at least two
+            positive ints. No activation follows the last layer (it outputs logits).
+        activation: a module class (or any callable returning a module) put after every hidden
+            Linear layer, e.g. nn.ReLU, nn.Sigmoid, nn.Tanh.
+        flatten: start with nn.Flatten(), for image batches (B, C, H, W).
+        init_std: if given, weights ~ N(0, init_std^2) and biases 0 (the book's init);
+            otherwise PyTorch's default (Kaiming-uniform) initialisation.
+
+    Returns an nn.Sequential; `net[i]` indexes its layers as usual.
+    """
+    sizes = list(sizes) if not isinstance(sizes, int) else None
+    if (sizes is None or len(sizes) < 2
+            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)):
+        raise ValueError(f"sizes must be a list of at least two positive ints, input first and output "
+                         f"last (e.g. [784, 256, 10]), got {describe(sizes)}")
+    if not callable(activation):
+        raise TypeError(f"activation must be a module class such as nn.ReLU, got {describe(activation)}")
+    layers = [nn.Flatten()] if flatten else []
+    for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
+        layers.append(nn.Linear(n_in, n_out))
+        if i < len(sizes) - 2:
+            layers.append(activation())
+    net = nn.Sequential(*layers)
+    if init_std is not None:
+        std = check_number("init_std", init_std, positive=True)
+        for m in net.modules():
+            if isinstance(m, nn.Linear):
+                nn.init.normal_(m.weight, std=std)
+                nn.init.zeros_(m.bias)
+    return net
