@@ -11,7 +11,7 @@ import os
 import torch
 from torch import nn
 
-from ._checks import check_positive_int
+from ._checks import check_number, check_positive_int
 from .accumulator import Accumulator
 from .animator import Animator, _in_notebook
 from .devices import try_gpu
@@ -85,7 +85,17 @@ def _summed_loss(loss, l, n):
     return l if getattr(loss, "reduction", "mean") == "sum" else l * n
 
 
-def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progress=None):
+def _clip_params(net, updater):
+    if isinstance(updater, torch.optim.Optimizer):
+        return [p for g in updater.param_groups for p in g["params"]]
+    if isinstance(net, nn.Module):
+        return list(net.parameters())
+    raise ValueError("clip_grad_norm needs the parameters: pass an nn.Module net or a torch.optim "
+                     "optimizer (a from-scratch updater can clip its own gradients)")
+
+
+def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progress=None,
+                clip_grad_norm=None, scheduler=None):
     """Train `net` for one pass over `train_iter`; return (mean train loss, train accuracy).
 
     Args:
@@ -99,6 +109,10 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
             plain function, where the data are). The model itself is not moved.
         epoch: the epoch number used in messages; progress: tqdm bar over batches (None: only
             when interactive).
+        clip_grad_norm: if given, rescale the gradients so their global L2 norm is at most this
+            (torch.nn.utils.clip_grad_norm_), after backward and before the update.
+        scheduler: a torch.optim.lr_scheduler stepped after every batch (for per-step schedules
+            such as warm-up); `train` steps per-epoch schedules itself.
 
     Raises NonFiniteLossError naming the epoch and step if the loss becomes nan or inf.
     """
@@ -115,6 +129,10 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
         from tqdm.auto import tqdm
         batches = tqdm(train_iter, total=num_steps, desc=f"epoch {epoch}", leave=False)
     guard = None
+    clip_params = None
+    if clip_grad_norm is not None:
+        clip_grad_norm = check_number("clip_grad_norm", clip_grad_norm, positive=True)
+        clip_params = _clip_params(net, updater)
     for step, (X, y) in enumerate(batches, start=1):
         if device is not None:
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
@@ -128,10 +146,16 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
         if isinstance(updater, torch.optim.Optimizer):
             updater.zero_grad()
             (l.mean() if l.dim() > 0 else l).backward()
+            if clip_params is not None:
+                torch.nn.utils.clip_grad_norm_(clip_params, clip_grad_norm)
             updater.step()
         else:
             l_sum.backward()
+            if clip_params is not None:
+                torch.nn.utils.clip_grad_norm_(clip_params, clip_grad_norm)
             updater(n)
+        if scheduler is not None:
+            scheduler.step()
         metric.add(l_sum.detach(), accuracy(y_hat.detach(), y), n)
     if guard is None:
         raise ValueError("train_iter yielded no batches")
@@ -140,7 +164,7 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
 
 
 def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
-          animate=True, progress=None):
+          animate=True, progress=None, clip_grad_norm=None, scheduler=None, scheduler_step="epoch"):
     """Train a classifier for `num_epochs`, evaluating on `test_iter` after every epoch.
 
     Same arguments as `train_epoch`. `device`: for an nn.Module, default `try_gpu()`, and the
@@ -149,11 +173,18 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     `animate`: draw train loss, train accuracy and test accuracy live with `Animator` (a single
     final figure when the notebook runs headless).
 
+    `clip_grad_norm`: clip the global gradient norm to this value at every step.
+    `scheduler`: a torch.optim.lr_scheduler, stepped once per epoch (`scheduler_step="epoch"`) or
+    after every batch (`"batch"`, e.g. for linear warm-up measured in steps).
+
     Returns the history as data: {"epoch": [...], "train_loss": [...], "train_acc": [...],
-    "test_acc": [...]}, one float per epoch. Interrupting (Ctrl-C, the stop button) keeps the
+    "test_acc": [...], "lr": [...]}, one float per epoch ("lr": the first parameter group's
+    learning rate at the start of the epoch, when `updater` is an optimizer, else None). Interrupting (Ctrl-C, the stop button) keeps the
     model as trained so far and the figure as drawn.
     """
     num_epochs = check_positive_int("num_epochs", num_epochs)
+    if scheduler_step not in ("epoch", "batch"):
+        raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
     if isinstance(net, nn.Module):
         device = torch.device(device) if device is not None else try_gpu()
         net.to(device)
@@ -161,12 +192,16 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     if animate:
         animator = Animator(xlabel="epoch", xlim=[1, num_epochs],
                             legend=["train loss", "train acc", "test acc"])
-    history = {"epoch": [], "train_loss": [], "train_acc": [], "test_acc": []}
+    history = {"epoch": [], "train_loss": [], "train_acc": [], "test_acc": [], "lr": []}
     for epoch in range(1, num_epochs + 1):
-        train_loss, train_acc = train_epoch(net, train_iter, loss, updater, device,
-                                            epoch=epoch, progress=progress)
+        lr = updater.param_groups[0]["lr"] if isinstance(updater, torch.optim.Optimizer) else None
+        train_loss, train_acc = train_epoch(
+            net, train_iter, loss, updater, device, epoch=epoch, progress=progress,
+            clip_grad_norm=clip_grad_norm, scheduler=scheduler if scheduler_step == "batch" else None)
+        if scheduler is not None and scheduler_step == "epoch":
+            scheduler.step()
         test_acc = evaluate_accuracy(net, test_iter, device)
-        for k, v in zip(history, (epoch, train_loss, train_acc, test_acc)):
+        for k, v in zip(history, (epoch, train_loss, train_acc, test_acc, float(lr) if lr is not None else None)):
             history[k].append(v)
         if animator is not None:
             animator.add(epoch, (train_loss, train_acc, test_acc))

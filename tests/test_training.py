@@ -186,3 +186,45 @@ def test_progress_is_off_when_headless_or_outside_a_notebook(monkeypatch):
     monkeypatch.setenv("D2L_HEADLESS", "1")
     assert _progress_wanted(None) is False
     assert _progress_wanted(True) is True and _progress_wanted(False) is False
+
+
+def test_gradient_clipping_caps_the_global_norm_before_each_step():
+    X, y = _blobs(100)
+    net = nn.Linear(2, 3)
+    seen = []
+
+    class Recording(torch.optim.SGD):
+        def step(self, *a, **k):
+            seen.append(torch.cat([p.grad.flatten() for p in net.parameters()]).norm().item())
+            return super().step(*a, **k)
+
+    opt = Recording(net.parameters(), lr=0.1)
+    d2l.train_epoch(net, [(X * 100, y)] * 3, nn.CrossEntropyLoss(), opt, clip_grad_norm=0.5)
+    assert len(seen) == 3 and all(n <= 0.5 + 1e-5 for n in seen)
+
+
+def test_clipping_a_function_net_with_a_scratch_updater_is_refused_clearly():
+    X, y = _blobs(10)
+    W = torch.zeros(2, 3, requires_grad=True)
+    with pytest.raises(ValueError, match="clip_grad_norm needs the parameters"):
+        d2l.train_epoch(lambda X: X @ W, [(X, y)], nn.CrossEntropyLoss(), lambda n: None, clip_grad_norm=1.0)
+
+
+def test_scheduler_per_epoch_and_per_batch_and_lr_in_the_history():
+    train_iter, test_iter = _iters(bs=100)  # 5 batches per epoch
+    net = nn.Linear(2, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu",
+                     animate=False, scheduler=sched)
+    assert hist["lr"] == [1.0, 0.5, 0.25]
+    opt = torch.optim.SGD(net.parameters(), lr=1.0)
+    sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1 / (1 + step))
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 2, opt, device="cpu",
+                     animate=False, scheduler=sched, scheduler_step="batch")
+    assert hist["lr"] == [1.0, pytest.approx(1 / 6)]  # 5 steps in epoch 1
+
+
+def test_a_bad_scheduler_step_is_rejected():
+    with pytest.raises(ValueError, match="scheduler_step must be 'epoch' or 'batch'"):
+        d2l.train(nn.Linear(2, 3), [], [], nn.CrossEntropyLoss(), 1, None, scheduler_step="step")
