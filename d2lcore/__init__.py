@@ -8,6 +8,7 @@ from .data import load_array, synthetic_data
 from .devices import cpu, num_gpus, try_all_gpus, try_gpu
 from .fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist
 from .fashion_mnist_files import DataNotFoundError, ensure_fashion_mnist
+from .session import in_notebook, interactive
 from .linreg import linreg
 from .losses import (binary_cross_entropy, cross_entropy, cross_entropy_from_logits, huber_loss, l1_loss,
                      log_softmax, logsumexp, squared_loss)
@@ -23,7 +24,7 @@ from .training import NonFiniteLossError, predict, train, train_epoch
 
 __all__ = [
     "Accumulator", "Animator", "Timer",
-    "cpu", "num_gpus", "try_all_gpus", "try_gpu", "set_seed",
+    "cpu", "num_gpus", "try_all_gpus", "try_gpu", "set_seed", "in_notebook", "interactive",
     "load_array", "synthetic_data", "TensorLoader",
     "load_data_fashion_mnist", "get_fashion_mnist_labels", "ensure_fashion_mnist", "DataNotFoundError",
     "linreg", "squared_loss", "sgd",

@@ -12,17 +12,8 @@ import io
 import torch
 from matplotlib.figure import Figure
 
+from .session import in_notebook
 from .plotting import set_axes
-
-
-def _in_notebook():
-    """True inside a Jupyter kernel (where display() reaches a front end)."""
-    try:
-        from IPython import get_ipython
-    except ImportError:
-        return False
-    shell = get_ipython()
-    return shell is not None and "IPKernelApp" in getattr(shell, "config", {})
 
 
 def _as_list(v):
@@ -88,7 +79,7 @@ class Animator:
 
     def show(self):
         """Show the figure in the notebook: the first call displays it, later calls update it."""
-        if not _in_notebook():
+        if not in_notebook():
             return
         from IPython.display import display
         # Render the PNG here rather than rely on the inline backend's formatter, which is

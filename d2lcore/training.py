@@ -6,14 +6,14 @@ steps. Here the running sums stay on the device (`Accumulator` keeps tensors) an
 once per epoch.
 """
 import math
-import os
 
 import torch
 from torch import nn
 
 from ._checks import check_number, check_positive_int
 from .accumulator import Accumulator
-from .animator import Animator, _in_notebook
+from .animator import Animator
+from .session import interactive
 from .devices import try_gpu
 from .metrics import accuracy, evaluate_accuracy, model_device
 
@@ -23,11 +23,10 @@ class NonFiniteLossError(FloatingPointError):
 
 
 def _progress_wanted(progress):
-    """Progress bars only in an interactive notebook: headless runs (./course sets D2L_HEADLESS)
-    must store stable outputs, and a bar's rate and ETA never are."""
+    """Progress bars only when a person watches: a bar's rate and ETA are never stable output."""
     if progress is not None:
         return bool(progress)
-    return not os.environ.get("D2L_HEADLESS") and _in_notebook()
+    return interactive()
 
 
 class _FiniteGuard:

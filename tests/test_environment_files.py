@@ -28,8 +28,11 @@ def conda_requirements():
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
     reqs = {}
     for dep in env["dependencies"]:
-        if isinstance(dep, str):
-            name, ver = _split(dep)
+        # conda packages, and PyPI packages in the pip: section (d2lcore itself excepted)
+        for spec in [dep] if isinstance(dep, str) else dep.get("pip", []):
+            if spec.startswith("-"):
+                continue
+            name, ver = _split(spec.split("#")[0])
             if name not in CONDA_ONLY:
                 reqs[CONDA_TO_PYPI.get(name, name)] = ver
     return reqs
@@ -48,7 +51,8 @@ def test_both_files_ask_for_the_same_minimum_versions():
 
 
 def test_the_course_packages_are_all_there():
-    needed = {"torch", "torchvision", "jupyterlab", "matplotlib", "nbval", "ipywidgets", "pytest"}
+    needed = {"torch", "torchvision", "jupyterlab", "matplotlib", "nbval", "ipywidgets", "pytest",
+              "onnx", "onnxruntime", "netron"}
     assert needed <= set(pip_requirements())
 
 

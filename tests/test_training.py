@@ -181,7 +181,7 @@ def test_progress_is_off_when_headless_or_outside_a_notebook(monkeypatch):
     from d2lcore.training import _progress_wanted
     monkeypatch.delenv("D2L_HEADLESS", raising=False)
     assert _progress_wanted(None) is False  # pytest is no notebook
-    monkeypatch.setattr("d2lcore.training._in_notebook", lambda: True)
+    monkeypatch.setattr("d2lcore.session.in_notebook", lambda: True)
     assert _progress_wanted(None) is True
     monkeypatch.setenv("D2L_HEADLESS", "1")
     assert _progress_wanted(None) is False
