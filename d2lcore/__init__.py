@@ -17,6 +17,7 @@ from .optim import sgd
 from .mlp import mlp
 from .plotting import plot, plot_histories, set_axes, set_figsize, show_images
 from .seeding import set_seed
+from .selfcheck import check_cross_entropy, check_data_iter, check_sgd, check_softmax
 from .softmax import softmax
 from .tensor_loader import TensorLoader
 from .timer import Timer
@@ -31,6 +32,7 @@ __all__ = [
     "l1_loss", "huber_loss", "logsumexp", "log_softmax", "cross_entropy_from_logits", "binary_cross_entropy",
     "softmax", "cross_entropy", "accuracy", "evaluate_accuracy",
     "train_epoch", "train", "predict", "NonFiniteLossError",
+    "check_softmax", "check_cross_entropy", "check_sgd", "check_data_iter",
     "mlp", "plot", "plot_histories", "set_axes", "set_figsize", "show_images",
 ]
 __version__ = "0.1.0"

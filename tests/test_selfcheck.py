@@ -1,0 +1,142 @@
+"""Each self-check passes a right implementation and catches plausible wrong ones, with a hint."""
+import random
+
+import pytest
+import torch
+
+import d2lcore as d2l
+
+
+# --- softmax --------------------------------------------------------------------------------
+
+def naive_softmax(X):
+    e = torch.exp(X)
+    return e / e.sum(1, keepdim=True)
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (naive_softmax, "logits of 1000"),  # the lesson's first version: correct until it overflows
+    (lambda X: torch.exp(X) / torch.exp(X).sum(0, keepdim=True), "rows sum to 1"),  # wrong axis
+    (lambda X: torch.exp(X) / torch.exp(X).sum(), "rows sum to 1"),  # whole tensor
+    (lambda X: torch.exp(X) / torch.exp(X).sum(1), "shape kept"),  # no keepdim: (4,5)/(4,) fails
+    (lambda X: X / X.sum(1, keepdim=True), "rows sum to 1|positive"),  # forgot exp
+])
+def test_check_softmax_catches_wrong_versions(wrong, says, capsys):
+    assert not d2l.check_softmax(wrong)
+    out = capsys.readouterr().out
+    assert out.startswith("✗ softmax") and any(s in out for s in says.split("|"))
+
+
+def test_check_softmax_passes_a_stable_softmax(capsys):
+    assert d2l.check_softmax(d2l.softmax)
+    assert capsys.readouterr().out.startswith("✓ softmax: all 5 checks passed")
+
+
+# --- cross-entropy ---------------------------------------------------------------------------
+
+@pytest.mark.parametrize("wrong, says", [
+    (lambda y_hat, y: -torch.log(y_hat[:, y]), "one loss per example"),  # (n, n) block
+    (lambda y_hat, y: -torch.log(y_hat[range(len(y_hat)), 0]), "true class"),  # ignores y
+    (lambda y_hat, y: torch.log(y_hat[range(len(y_hat)), y]), "true class"),  # sign
+    (lambda y_hat, y: -torch.log(y_hat[range(len(y_hat)), y]).mean().expand(len(y)), "true class"),
+])
+def test_check_cross_entropy_catches_wrong_versions(wrong, says, capsys):
+    assert not d2l.check_cross_entropy(wrong)
+    assert says in capsys.readouterr().out
+
+
+def test_check_cross_entropy_passes_the_lessons_version():
+    assert d2l.check_cross_entropy(lambda y_hat, y: -torch.log(y_hat[range(len(y_hat)), y]))
+    assert d2l.check_cross_entropy(d2l.cross_entropy)
+
+
+# --- sgd -------------------------------------------------------------------------------------
+
+def sgd_no_division(params, lr, batch_size):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad
+            p.grad.zero_()
+
+
+def sgd_no_zero(params, lr, batch_size):
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad / batch_size
+
+
+def sgd_rebinds(params, lr, batch_size):
+    for p in params:
+        p = p - lr * p.grad / batch_size  # noqa: F841  (a local name: the model is unchanged)
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (sgd_no_division, "forget to divide by batch_size"),
+    (sgd_no_zero, "gradient must be zero"),
+    (sgd_rebinds, "batch_size 4 the new w must be"),
+])
+def test_check_sgd_catches_wrong_versions(wrong, says, capsys):
+    assert not d2l.check_sgd(wrong)
+    assert says in capsys.readouterr().out
+
+
+def test_check_sgd_passes_the_lessons_version():
+    assert d2l.check_sgd(d2l.sgd)
+
+
+# --- data_iter -------------------------------------------------------------------------------
+
+def good_data_iter(batch_size, features, labels):
+    idx = list(range(len(features)))
+    random.shuffle(idx)
+    for i in range(0, len(idx), batch_size):
+        j = torch.tensor(idx[i:i + batch_size])
+        yield features[j], labels[j]
+
+
+def drops_last(batch_size, features, labels):
+    idx = list(range(len(features)))
+    random.shuffle(idx)
+    for i in range(0, len(idx) - batch_size + 1, batch_size):
+        j = torch.tensor(idx[i:i + batch_size])
+        yield features[j], labels[j]
+
+
+def no_shuffle(batch_size, features, labels):
+    for i in range(0, len(features), batch_size):
+        yield features[i:i + batch_size], labels[i:i + batch_size]
+
+
+def separates(batch_size, features, labels):
+    idx = list(range(len(features)))
+    random.shuffle(idx)
+    other = list(range(len(features)))
+    random.shuffle(other)
+    for i in range(0, len(idx), batch_size):
+        yield features[torch.tensor(idx[i:i + batch_size])], labels[torch.tensor(other[i:i + batch_size])]
+
+
+@pytest.mark.parametrize("wrong, says", [
+    (drops_last, "[5, 5, 5, 5, 3]"), (no_shuffle, "new random order"), (separates, "separated"),
+])
+def test_check_data_iter_catches_wrong_versions(wrong, says, capsys):
+    assert not d2l.check_data_iter(wrong)
+    assert says in capsys.readouterr().out
+
+
+def test_check_data_iter_passes_the_lessons_version():
+    random.seed(0)
+    assert d2l.check_data_iter(good_data_iter)
+
+
+def test_a_function_that_raises_is_reported_not_propagated(capsys):
+    def broken(X):
+        raise RuntimeError("boom")
+    assert not d2l.check_softmax(broken)
+    assert "Your function raised RuntimeError: boom" in capsys.readouterr().out
+
+
+def test_the_result_is_truthy_and_shows_nothing_in_a_notebook():
+    r = d2l.check_sgd(d2l.sgd)
+    assert bool(r) and r.name == "sgd" and repr(r) == "CheckResult('sgd', passed=True)"
+    assert r._ipython_display_() is None
