@@ -1,0 +1,74 @@
+"""Render every lesson to a static, read-only HTML site with navigation between lessons.
+
+    ./course site            # writes _site/index.html and one page per lesson
+    python scripts/build_site.py OUT_DIR
+
+Uses nbconvert's HTML exporter on the committed (executed) notebooks: nothing is re-run, so the
+site shows exactly the outputs CI checked. Each page gets a bar with links to the previous lesson,
+the index and the next lesson.
+"""
+import html
+import pathlib
+import re
+import sys
+
+import nbformat
+from nbconvert import HTMLExporter
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+def lesson_title(nb, fallback):
+    first = next((c for c in nb.cells if c.cell_type == "markdown"), None)
+    if first is not None:
+        m = re.match(r"#\s+(.+)", first.source.strip())
+        if m:
+            return m.group(1).strip()
+    return fallback
+
+
+def nav_bar(prev_page, next_page):
+    def link(page, label):
+        if page is None:
+            return f'<span class="d2l-nav-off">{label}</span>'
+        return f'<a href="{html.escape(page[0])}">{label} {html.escape(page[1])}</a>'
+    return ('<nav class="d2l-nav" style="display:flex;justify-content:space-between;gap:1em;'
+            'padding:0.6em 1em;border-bottom:1px solid #ddd;font-family:sans-serif;font-size:0.9em">'
+            f'{link(prev_page, "&larr;")}<a href="index.html">All lessons</a>{link(next_page, "&rarr;")}</nav>')
+
+
+def build(out_dir, notebooks_dir=ROOT / "notebooks"):
+    out_dir = pathlib.Path(out_dir)
+    out_dir.mkdir(parents=True, exist_ok=True)
+    paths = sorted(pathlib.Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
+    if not paths:
+        raise SystemExit(f"no lessons (NN_topic.ipynb) found in {notebooks_dir}")
+    exporter = HTMLExporter(template_name="lab")
+    lessons = []
+    for p in paths:
+        nb = nbformat.read(p, as_version=4)
+        lessons.append((p, nb, p.stem + ".html", lesson_title(nb, p.stem)))
+    for i, (p, nb, page, title) in enumerate(lessons):
+        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        prev_page = lessons[i - 1][2:] if i > 0 else None
+        next_page = lessons[i + 1][2:] if i + 1 < len(lessons) else None
+        bar = nav_bar(prev_page, next_page)
+        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, body, count=1)
+        body = body.replace("</body>", bar + "</body>", 1)
+        (out_dir / page).write_text(body, encoding="utf-8")
+    items = "\n".join(f'<li><a href="{html.escape(page)}">{html.escape(title)}</a></li>'
+                      for _, _, page, title in lessons)
+    (out_dir / "index.html").write_text(
+        '<!DOCTYPE html><html><head><meta charset="utf-8"><title>d2lcore: linear neural networks</title>'
+        '</head><body style="font-family:sans-serif;max-width:50em;margin:2em auto">'
+        "<h1>d2lcore — linear neural networks, hands on</h1>"
+        "<p>A read-only copy of the course, with the outputs the test suite checked. "
+        "To run the lessons yourself: <code>./course lab</code>.</p>"
+        f"<ol start=\"0\">{items}</ol></body></html>", encoding="utf-8")
+    return [page for _, _, page, _ in lessons]
+
+
+if __name__ == "__main__":
+    out = sys.argv[1] if len(sys.argv) > 1 else ROOT / "_site"
+    pages = build(out)
+    print(f"wrote {len(pages)} lessons and index.html to {out}")

@@ -1,0 +1,47 @@
+"""The read-only HTML version of the course: every lesson rendered, linked both ways."""
+import html.parser
+import pathlib
+import subprocess
+import sys
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+class Links(html.parser.HTMLParser):
+    def __init__(self):
+        super().__init__()
+        self.hrefs, self.images = [], 0
+
+    def handle_starttag(self, tag, attrs):
+        attrs = dict(attrs)
+        if tag == "a" and attrs.get("href"):
+            self.hrefs.append(attrs["href"])
+        if tag == "img" and (attrs.get("src") or "").startswith("data:image/png;base64,"):
+            self.images += 1
+
+
+def parse(path):
+    p = Links()
+    p.feed(path.read_text(encoding="utf-8"))
+    return p
+
+
+def test_the_site_command_renders_every_lesson_with_working_navigation(tmp_path):
+    out = tmp_path / "site"
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_site.py"), str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    index = parse(out / "index.html")
+    assert [h for h in index.hrefs] == [f"{name}.html" for name in LESSONS]
+    for i, name in enumerate(LESSONS):
+        page = parse(out / f"{name}.html")
+        local = {h for h in page.hrefs if h.endswith(".html") and "://" not in h}
+        assert "index.html" in local
+        assert all((out / h).exists() for h in local), local  # no broken link between pages
+        if i > 0:
+            assert f"{LESSONS[i - 1]}.html" in local
+        if i + 1 < len(LESSONS):
+            assert f"{LESSONS[i + 1]}.html" in local
+    # stored figures are embedded, so the site works as plain files
+    assert parse(out / "01_linear_regression_scratch.html").images >= 3
