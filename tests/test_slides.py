@@ -1,0 +1,58 @@
+"""Every lesson presents as slides: RISE metadata on every cell, no slide longer than a screen."""
+import importlib.util
+import pathlib
+
+import nbformat
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+spec = importlib.util.spec_from_file_location("slides", ROOT / "scripts" / "slides.py")
+slides = importlib.util.module_from_spec(spec)
+spec.loader.exec_module(slides)
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def nb(request):
+    nb = nbformat.read(request.param, as_version=4)
+    nb.path = request.param
+    return nb
+
+
+def test_every_cell_has_a_slide_type_and_the_title_opens_the_talk(nb):
+    kinds = [c.metadata.get("slideshow", {}).get("slide_type") for c in nb.cells]
+    assert None not in kinds, f"{nb.path.name}: run scripts/slides.py"
+    assert set(kinds) <= {"slide", "subslide", "fragment", "-", "skip", "notes"}
+    assert kinds[0] == "slide" and nb.metadata["rise"]["scroll"] is True
+
+
+def test_set_up_cells_are_skipped_and_sections_start_slides(nb):
+    first_code = next(c for c in nb.cells if c.cell_type == "code")
+    assert first_code.metadata["slideshow"]["slide_type"] == "skip" and "import" in first_code.source
+    for c in nb.cells:
+        if c.cell_type == "markdown" and c.source.startswith("## "):
+            assert c.metadata["slideshow"]["slide_type"] == "slide", c.source.splitlines()[0]
+
+
+def test_no_slide_is_longer_than_a_screen(nb):
+    """A slide (or sub-slide) holds at most MAX_LINES lines of source and output; only a single
+    cell that is itself longer may exceed it (RISE scrolls it)."""
+    groups, current = [], []
+    for c in nb.cells:
+        kind = c.metadata["slideshow"]["slide_type"]
+        if kind == "skip":
+            continue
+        if kind in ("slide", "subslide") and current:
+            groups.append(current)
+            current = []
+        current.append(c)
+    groups.append(current)
+    for g in groups:
+        total = sum(slides.cell_lines(c) for c in g)
+        assert total <= slides.MAX_LINES or len(g) == 1, (
+            f"{nb.path.name}: a slide of {total} lines starting with {g[0].source.splitlines()[0]!r}")
+
+
+def test_the_committed_metadata_is_what_the_rules_give():
+    stale = [p.name for p in NOTEBOOKS if slides.apply(p, check=True)]
+    assert not stale, f"run: python scripts/slides.py notebooks/*.ipynb  ({stale})"
