@@ -22,6 +22,7 @@ from .softmax import softmax
 from .tensor_loader import TensorLoader
 from .timer import Timer
 from .training import NonFiniteLossError, predict, train, train_epoch
+from .widgets import linreg_demo, live_demo, robust_fit_demo, softmax_overflow_demo
 
 __all__ = [
     "Accumulator", "Animator", "Timer",
@@ -33,6 +34,7 @@ __all__ = [
     "softmax", "cross_entropy", "accuracy", "evaluate_accuracy",
     "train_epoch", "train", "predict", "NonFiniteLossError",
     "check_softmax", "check_cross_entropy", "check_sgd", "check_data_iter",
+    "live_demo", "linreg_demo", "robust_fit_demo", "softmax_overflow_demo",
     "mlp", "plot", "plot_histories", "set_axes", "set_figsize", "show_images",
 ]
 __version__ = "0.1.0"
