@@ -4,6 +4,7 @@ Lessons write things from scratch first; later lessons import the versions here.
 """
 from .accumulator import Accumulator
 from .animator import Animator
+from .atomic import atomic_path
 from .data import load_array, synthetic_data
 from .devices import cpu, num_gpus, try_all_gpus, try_gpu
 from .fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist
@@ -25,7 +26,7 @@ from .training import NonFiniteLossError, predict, train, train_epoch
 from .widgets import linreg_demo, live_demo, robust_fit_demo, softmax_overflow_demo
 
 __all__ = [
-    "Accumulator", "Animator", "Timer",
+    "Accumulator", "Animator", "Timer", "atomic_path",
     "cpu", "num_gpus", "try_all_gpus", "try_gpu", "set_seed", "in_notebook", "interactive",
     "load_array", "synthetic_data", "TensorLoader",
     "load_data_fashion_mnist", "get_fashion_mnist_labels", "ensure_fashion_mnist", "DataNotFoundError",

@@ -29,6 +29,8 @@ import warnings
 
 import platformdirs
 
+from .atomic import atomic_path
+
 # decompressed name -> (size in bytes, sha256)
 FILES = {
     "train-images-idx3-ubyte": (47040016, "c59f468a2f672dc815687fe0f83887768d799fd8a3f3276145d20f83aa44d888"),
@@ -95,22 +97,8 @@ def _read_marker(raw):
 
 
 def _atomic_write_bytes(path, data):
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    try:
-        with os.fdopen(fd, "wb") as f:
-            f.write(data)
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, path)
-    except BaseException:
-        _remove(tmp)
-        raise
-
-
-def _umask_mode():
-    """The mode open() would give a new file (mkstemp's 0600 would hide a shared cache from others)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+    with atomic_path(path) as tmp:
+        tmp.write_bytes(data)
 
 
 def _remove(path):
@@ -159,24 +147,18 @@ def _problems(raw, names):
 def _install_verified(src_stream, raw, name):
     """Copy a stream into raw/name through a temporary file; rename only if it verifies."""
     size, sha = FILES[name]
-    fd, tmp = tempfile.mkstemp(dir=raw, prefix=f".{name}.", suffix=".tmp")
-    try:
+    with atomic_path(raw / name) as tmp:
         h, n = hashlib.sha256(), 0
-        with os.fdopen(fd, "wb") as out:
+        with open(tmp, "wb") as out:
             for block in iter(lambda: src_stream.read(1 << 20), b""):
                 out.write(block)
                 h.update(block)
                 n += len(block)
             out.flush()
             os.fsync(out.fileno())
-        if n != size or h.hexdigest() != sha:
+        if n != size or h.hexdigest() != sha:  # raising here removes the temporary file
             raise ValueError(f"{n} bytes with sha256 {h.hexdigest()[:12]}..., expected {size} bytes "
                              f"with sha256 {sha[:12]}...")
-        os.chmod(tmp, _umask_mode())
-        os.replace(tmp, raw / name)
-    except BaseException:
-        _remove(tmp)
-        raise
 
 
 def _from_system_package(raw, names, system_dirs):
