@@ -77,3 +77,8 @@ def test_listed_in_the_readme(nb):
 
 def test_kernel_is_the_standard_python3(nb):
     assert nb.metadata["kernelspec"]["name"] == "python3"
+
+
+def test_no_widget_state_is_stored(nb):
+    # headless runs draw a static figure; stored widget models only churn diffs (random ids)
+    assert "widgets" not in nb.metadata, f"{nb.path.name}: re-execute with ./course execute"
