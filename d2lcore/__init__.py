@@ -18,7 +18,10 @@ from .optim import sgd
 from .mlp import mlp
 from .plotting import plot, plot_histories, set_axes, set_figsize, show_images
 from .seeding import set_seed
-from .selfcheck import check_cross_entropy, check_data_iter, check_sgd, check_softmax
+from .selfcheck import (check_accuracy, check_batch_norm, check_clip_gradients, check_cross_entropy,
+                        check_cross_entropy_from_logits, check_data_iter, check_data_loader, check_dropout,
+                        check_gradient, check_huber_loss, check_optimizer, check_quantize, check_sgd, check_softmax,
+                        check_squared_loss)
 from .softmax import softmax
 from .tensor_loader import TensorLoader
 from .timer import Timer
@@ -34,7 +37,9 @@ __all__ = [
     "l1_loss", "huber_loss", "logsumexp", "log_softmax", "cross_entropy_from_logits", "binary_cross_entropy",
     "softmax", "cross_entropy", "accuracy", "evaluate_accuracy",
     "train_epoch", "train", "predict", "NonFiniteLossError",
-    "check_softmax", "check_cross_entropy", "check_sgd", "check_data_iter",
+    "check_gradient", "check_data_iter", "check_sgd", "check_squared_loss", "check_data_loader",
+    "check_softmax", "check_cross_entropy", "check_accuracy", "check_cross_entropy_from_logits", "check_huber_loss",
+    "check_optimizer", "check_dropout", "check_clip_gradients", "check_batch_norm", "check_quantize",
     "live_demo", "linreg_demo", "robust_fit_demo", "softmax_overflow_demo",
     "mlp", "plot", "plot_histories", "set_axes", "set_figsize", "show_images",
 ]

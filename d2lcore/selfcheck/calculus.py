@@ -1,0 +1,37 @@
+"""Self-check for lesson 00: a gradient worked out by hand, against autograd."""
+import torch
+
+from ._runner import expect as _expect, run as _run, shape_of
+
+
+def check_gradient(f, grad_f, shape=(4,)):
+    """Check a closed-form gradient: grad_f(x) must equal the gradient of the scalar f(x).
+
+    f: maps a float64 tensor of `shape` to a 0-d tensor. grad_f: maps the same x to a tensor of
+    `shape`, the formula you derived. They are compared with autograd at a few random points.
+    """
+    g = torch.Generator().manual_seed(0)
+    points = [torch.randn(shape, generator=g, dtype=torch.float64) for _ in range(3)]
+
+    def autograd(x):
+        x = x.clone().requires_grad_()
+        out = f(x)
+        _expect(isinstance(out, torch.Tensor) and out.dim() == 0,
+                f"f must return a scalar (0-d tensor), got {shape_of(out)}; a gradient is defined for a scalar.")
+        (grad,) = torch.autograd.grad(out, x)
+        return grad
+
+    def shape_kept():
+        got = grad_f(points[0].clone())
+        _expect(isinstance(got, torch.Tensor) and got.shape == points[0].shape,
+                f"the gradient has one entry per entry of x, shape {tuple(shape)}, got {shape_of(got)}.")
+
+    def matches_autograd():
+        for i, x in enumerate(points, start=1):
+            want, got = autograd(x), grad_f(x.clone())
+            _expect(torch.allclose(got.to(want.dtype), want, rtol=1e-6, atol=1e-8),
+                    f"at random point {i} autograd gives {[round(v, 4) for v in want.reshape(-1).tolist()]}, your "
+                    f"formula {[round(v, 4) for v in got.reshape(-1).tolist()]}. Check transposes: "
+                    f"∇ xᵀAx = (A + Aᵀ)x, which is 2Ax only for a symmetric A.")
+
+    return _run("gradient", [("shape of x", shape_kept), ("equals autograd at 3 random points", matches_autograd)])

@@ -1,0 +1,141 @@
+"""Self-checks for lessons 04, 05 and 07: softmax, cross-entropy (on probabilities and on logits), accuracy."""
+import torch
+
+from ._runner import expect as _expect, run as _run, shape_of
+
+
+def check_softmax(softmax):
+    """Check softmax(X) for X (n, q) rows of scores."""
+    g = torch.Generator().manual_seed(0)
+    X = torch.randn(4, 5, generator=g)
+
+    def shape():
+        P = softmax(X)
+        _expect(isinstance(P, torch.Tensor) and P.shape == X.shape,
+                f"expected a tensor of shape {tuple(X.shape)} (one probability per score), got "
+                f"{tuple(P.shape) if isinstance(P, torch.Tensor) else type(P).__name__}. "
+                f"Hint: sum with keepdim=True so the division broadcasts row by row.")
+
+    def rows_sum_to_one():
+        sums = softmax(X).sum(dim=1)
+        _expect(torch.allclose(sums, torch.ones(4), atol=1e-5),
+                f"each row must sum to 1, got row sums {[round(v, 3) for v in sums.tolist()]}. "
+                f"Hint: normalise each row by its own sum (dim=1), not by a column or the whole tensor.")
+
+    def positive():
+        P = softmax(X)
+        _expect(bool((P > 0).all()), "every probability must be positive; got a zero or negative entry. "
+                                     "Hint: exponentiate the scores before normalising.")
+
+    def shift_invariant():
+        _expect(torch.allclose(softmax(X + 10), softmax(X), atol=1e-5),
+                "adding the same number to every score of a row must not change softmax; it did.")
+
+    def no_overflow():
+        P = softmax(torch.tensor([[1000.0, 0.0], [0.0, -1000.0]]))
+        _expect(bool(torch.isfinite(P).all()),
+                f"logits of 1000 gave {P.tolist()}: exp(1000) overflows to inf and inf/inf is nan. "
+                f"Hint: subtract each row's maximum before exp (lesson 07).")
+
+    return _run("softmax", [("shape kept", shape), ("rows sum to 1", rows_sum_to_one),
+                            ("probabilities positive", positive), ("shift invariance", shift_invariant),
+                            ("logits of 1000 give no nan", no_overflow)])
+
+
+def check_cross_entropy(cross_entropy):
+    """Check cross_entropy(y_hat, y): y_hat (n, q) probabilities, y (n,) int64 labels -> (n,)."""
+    y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5], [0.8, 0.1, 0.1]])
+    y = torch.tensor([0, 2, 0])
+    expected = -torch.log(torch.tensor([0.1, 0.5, 0.8]))
+
+    def shape():
+        out = cross_entropy(y_hat, y)
+        _expect(isinstance(out, torch.Tensor) and out.shape == (3,),
+                f"expected one loss per example, shape (3,), got "
+                f"{tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}. "
+                f"Hint: y_hat[range(len(y_hat)), y] picks one entry per row; y_hat[:, y] picks a whole (n, n) block.")
+
+    def picks_true_class():
+        out = cross_entropy(y_hat, y)
+        _expect(torch.allclose(out, expected, atol=1e-5),
+                f"expected {[round(v, 4) for v in expected.tolist()]} (-log of each row's probability of its "
+                f"true class), got {[round(v, 4) for v in out.tolist()]}.")
+
+    def agrees_with_torch():
+        g = torch.Generator().manual_seed(1)
+        logits, labels = torch.randn(8, 10, generator=g), torch.randint(0, 10, (8,), generator=g)
+        ref = torch.nn.functional.cross_entropy(logits, labels, reduction="none")
+        out = cross_entropy(torch.softmax(logits, dim=1), labels)
+        _expect(torch.allclose(out, ref, atol=1e-5),
+                "on random data your loss differs from torch.nn.functional.cross_entropy(logits, y, "
+                "reduction='none') applied to the same logits.")
+
+    return _run("cross_entropy", [("one loss per example", shape), ("-log of the true class's probability",
+                                   picks_true_class), ("agrees with torch", agrees_with_torch)])
+
+
+
+def check_cross_entropy_from_logits(cross_entropy_from_logits):
+    """Check cross_entropy_from_logits(o, y): o (n, q) float logits, y (n,) int64 labels -> (n,) losses."""
+    g = torch.Generator().manual_seed(2)
+    o, y = torch.randn(6, 4, generator=g), torch.tensor([0, 3, 1, 1, 2, 0])
+    ref = torch.nn.functional.cross_entropy(o, y, reduction="none")
+
+    def shape():
+        out = cross_entropy_from_logits(o, y)
+        _expect(isinstance(out, torch.Tensor) and out.shape == (6,),
+                f"expected one loss per example, shape (6,), got {shape_of(out)}. "
+                + ("A single number means you averaged: return the per-example losses and let the caller take "
+                   ".mean() (like reduction='none')." if shape_of(out) == () else
+                   "Hint: logsumexp over dim=1, then pick o[range(n), y]."))
+
+    def agrees_with_torch():
+        out = cross_entropy_from_logits(o, y)
+        _expect(torch.allclose(out, ref, atol=1e-5),
+                f"expected F.cross_entropy(o, y, reduction='none') = {[round(v, 4) for v in ref.tolist()]}, "
+                f"got {[round(v, 4) for v in out.tolist()]}. The loss is logsumexp(o_i) - o_i[y_i].")
+
+    def large_logits():
+        big = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])
+        out = cross_entropy_from_logits(big, torch.tensor([0, 0]))
+        _expect(torch.isfinite(out).all() and torch.allclose(out, torch.tensor([0.0, 1000.0]), atol=1e-3),
+                f"logits of ±1000 must give the exact losses [0, 1000], got {out.tolist()}. "
+                f"exp(1000) overflows: subtract each row's maximum inside logsumexp (lesson 07).")
+
+    def shift_invariant():
+        _expect(torch.allclose(cross_entropy_from_logits(o + 50, y), ref, atol=1e-4),
+                "adding the same number to every logit of a row must not change the loss; it did.")
+
+    return _run("cross_entropy_from_logits", [("one loss per example", shape), ("agrees with torch", agrees_with_torch),
+                                              ("logits of ±1000 exact", large_logits),
+                                              ("shift invariance", shift_invariant)])
+
+
+def check_accuracy(accuracy):
+    """Check accuracy(y_hat, y): y_hat (n, q) scores or (n,) predicted labels, y (n,) -> number correct."""
+    scores = torch.tensor([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5], [0.0, 0.4, 0.6]])
+    y = torch.tensor([1, 0, 0, 2])
+
+    def counts():
+        got = float(accuracy(scores, y))
+        _expect(got == 3.0,
+                f"3 of these 4 predictions are right (argmax of each row vs the label), expected 3, got {got:g}."
+                + (" That is the fraction: return the count, so that sums over batches of different sizes add "
+                   "up (divide once, by the number of examples, at the end)." if got == 0.75 else ""))
+
+    def labels_given():
+        got = float(accuracy(torch.tensor([1, 0, 2, 2]), y))
+        _expect(got == 3.0, f"y_hat may already be predicted labels of shape (n,); expected 3 correct, got {got:g}. "
+                            "Hint: only take argmax when y_hat has more than one column.")
+
+    def dtype_mix():
+        got = float(accuracy(torch.tensor([1.0, 0.0, 2.0, 2.0]), y))
+        _expect(got == 3.0, f"float predicted labels [1., 0., 2., 2.] against int64 labels must count 3, got {got:g}. "
+                            "Hint: convert y_hat to y's dtype before comparing.")
+
+    def on_network_output():
+        out = accuracy(scores.clone().requires_grad_(), y)
+        _expect(float(out) == 3.0, "accuracy must work on scores that require grad (the network's output).")
+
+    return _run("accuracy", [("counts correct predictions", counts), ("takes predicted labels", labels_given),
+                             ("float vs int labels", dtype_mix), ("works on the network's output", on_network_output)])

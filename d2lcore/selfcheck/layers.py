@@ -1,0 +1,102 @@
+"""Self-checks for lessons 10 and 12: dropout and batch normalization written by hand."""
+import torch
+
+from ._runner import expect as _expect, run as _run, shape_of
+
+
+def check_dropout(dropout):
+    """Check dropout(X, p): zero each entry with probability p, scale survivors by 1/(1-p)."""
+    X = torch.ones(200, 500)
+
+    def shape_and_dtype():
+        for x in (X, X.half(), X.double()):
+            out = dropout(x, 0.5)
+            _expect(isinstance(out, torch.Tensor) and out.shape == x.shape and out.dtype == x.dtype,
+                    f"for X of shape {tuple(x.shape)} and dtype {x.dtype} expected the same shape and dtype, got "
+                    f"{shape_of(out)}{'' if not isinstance(out, torch.Tensor) else ', ' + str(out.dtype)}. "
+                    f"Hint: make the mask with torch.rand_like(X) so it takes X's dtype and device.")
+
+    def rate_and_scale():
+        for p in (0.2, 0.7):
+            out = dropout(X, p)
+            dropped = (out == 0).float().mean().item()
+            kept = out[out != 0]
+            _expect(abs(dropped - p) < 0.01, f"with p = {p} about {p:.0%} of the entries must be zeroed, "
+                                             f"{dropped:.1%} were. Zero an entry when its random number is < p.")
+            _expect(torch.allclose(kept, torch.full_like(kept, 1 / (1 - p))),
+                    f"with p = {p} the entries kept must be scaled by 1/(1-p) = {1 / (1 - p):.4f} so that the "
+                    f"expectation is unchanged; got values like {kept[:3].tolist()}.")
+
+    def edge_probabilities():
+        _expect(torch.equal(dropout(X, 0.0), X), "p = 0 must return X unchanged.")
+        out = dropout(X, 1.0)
+        _expect(torch.equal(out, torch.zeros_like(X)),
+                f"p = 1 must return all zeros, got {'nan' if out.isnan().any() else 'non-zero'} entries "
+                f"(1/(1-p) divides by zero: handle p = 1 on its own).")
+
+    def new_mask_each_call():
+        _expect(not torch.equal(dropout(X, 0.5), dropout(X, 0.5)),
+                "two calls gave the same mask; draw a new random mask every call.")
+
+    def same_device():
+        meta = torch.empty(3, 4, device="meta")  # a device with no data: shows where the mask was made
+        out = dropout(meta, 0.5)
+        _expect(out.device == meta.device, f"X on {meta.device} gave an output on {out.device}.")
+
+    return _run("dropout", [("shape and dtype kept", shape_and_dtype), ("drops p, scales by 1/(1-p)", rate_and_scale),
+                            ("p = 0 and p = 1", edge_probabilities), ("a new mask every call", new_mask_each_call),
+                            ("mask on X's device", same_device)])
+
+
+def check_batch_norm(batch_norm_cls):
+    """Check a BatchNorm module class, built as batch_norm_cls(num_features), on (n, num_features) inputs,
+    against nn.BatchNorm1d: training and evaluation outputs, running statistics, parameters vs buffers."""
+    g = torch.Generator().manual_seed(0)
+    batches = [torch.randn(8, 3, generator=g) * 4 + 2 for _ in range(4)]
+
+    def parameters_and_buffers():
+        bn = batch_norm_cls(3)
+        n_params = sum(p.numel() for p in bn.parameters())
+        _expect(n_params == 6, f"γ and β are the only learnable parameters (3 + 3 = 6 numbers), got {n_params}. "
+                               "Running statistics are not trained: register_buffer them.")
+        names = set(bn.state_dict())
+        _expect(sum("running" in k or "moving" in k for k in names) >= 2,
+                f"the running mean and variance must be saved with the model (state_dict), got keys {sorted(names)}. "
+                f"Hint: self.register_buffer('running_mean', torch.zeros(num_features)).")
+
+    def training_normalizes():
+        out = batch_norm_cls(3).train()(batches[0])
+        _expect(torch.allclose(out.mean(0), torch.zeros(3), atol=1e-5)
+                and torch.allclose(out.var(0, unbiased=False), torch.ones(3), atol=1e-3),
+                f"in training mode each feature must come out with mean 0 and variance 1 over the batch, got means "
+                f"{[round(v, 3) for v in out.mean(0).tolist()]}, variances "
+                f"{[round(v, 3) for v in out.var(0, unbiased=False).tolist()]}. Normalise over dim 0 (the batch).")
+
+    def matches_torch():
+        ours, ref = batch_norm_cls(3).train(), torch.nn.BatchNorm1d(3).train()
+        for i, X in enumerate(batches, start=1):
+            _expect(torch.allclose(ours(X), ref(X), atol=1e-5),
+                    f"training-mode output differs from nn.BatchNorm1d's on batch {i}.")
+        ours.eval(), ref.eval()
+        X = torch.randn(5, 3, generator=g)
+        _expect(torch.allclose(ours(X), ref(X), atol=1e-4),
+                "after 4 training batches the evaluation-mode output differs from nn.BatchNorm1d's: the running "
+                "statistics must be updated as (1 - momentum) * running + momentum * batch_stat, with momentum 0.1 "
+                "and the unbiased variance (n / (n - 1)).")
+
+    def eval_uses_running_stats():
+        bn = batch_norm_cls(3)
+        for X in batches:
+            bn.train()(X)
+        bn.eval()
+        X = torch.randn(6, 3, generator=g)
+        with torch.no_grad():
+            whole, first = bn(X), bn(X[:1])
+        _expect(torch.allclose(whole[:1], first, atol=1e-6),
+                "in evaluation mode a single example must get the same output alone as inside a batch: use the "
+                "running statistics, not the batch's, when not self.training.")
+
+    return _run(batch_norm_cls.__name__, [("γ, β parameters, running statistics buffers", parameters_and_buffers),
+                                          ("training output normalised per feature", training_normalizes),
+                                          ("agrees with nn.BatchNorm1d (train and eval)", matches_torch),
+                                          ("evaluation uses running statistics", eval_uses_running_stats)])

@@ -1,0 +1,117 @@
+"""Self-checks for lessons 01–02: minibatch iteration, the squared loss, minibatch SGD."""
+import torch
+
+from ._runner import expect as _expect, run as _run, shape_of
+
+
+def check_sgd(sgd):
+    """Check sgd(params, lr, batch_size): in place, mean gradient (divided by batch_size), grads zeroed."""
+    def setup():
+        w = torch.tensor([1.0, 2.0], requires_grad=True)
+        (w * torch.tensor([4.0, 8.0])).sum().backward()  # grad = [4, 8], a sum over a batch of 4
+        return w
+
+    def divides_by_batch_size():
+        w = setup()
+        sgd([w], 0.5, 4)
+        got = w.detach().tolist()
+        _expect(torch.allclose(w.detach(), torch.tensor([0.5, 1.0])),
+                f"with grad [4, 8], lr 0.5 and batch_size 4 the new w must be [1 - 0.5*4/4, 2 - 0.5*8/4] = "
+                f"[0.5, 1.0], got {got}."
+                + (" Did you forget to divide by batch_size?" if got == [-1.0, -2.0] else ""))
+
+    def in_place():
+        w = setup()
+        before = w.data_ptr()
+        sgd([w], 0.5, 4)
+        _expect(w.data_ptr() == before and w.is_leaf and w.requires_grad and w.detach().tolist() != [1.0, 2.0],
+                "w must be updated in place (param -= ...) under torch.no_grad(); "
+                "param = param - ... only rebinds a local name and leaves the model unchanged.")
+
+    def zeroes_grad():
+        w = setup()
+        sgd([w], 0.5, 4)
+        _expect(w.grad is not None and bool((w.grad == 0).all()),
+                f"after the step the gradient must be zero (backward() adds to .grad), got "
+                f"{None if w.grad is None else w.grad.tolist()}. Hint: param.grad.zero_().")
+
+    return _run("sgd", [("divides by batch_size", divides_by_batch_size), ("updates in place", in_place),
+                        ("zeroes the gradients", zeroes_grad)])
+
+
+def check_data_iter(data_iter):
+    """Check data_iter(batch_size, features, labels): a generator of shuffled minibatches."""
+    n = 23
+    features = torch.arange(n, dtype=torch.float32).reshape(n, 1).repeat(1, 2)
+    labels = features[:, :1] * 10
+
+    def epoch(batch_size=5):
+        return [(X, y) for X, y in data_iter(batch_size, features, labels)]
+
+    def batch_sizes():
+        sizes = [len(X) for X, _ in epoch()]
+        _expect(sizes == [5, 5, 5, 5, 3],
+                f"23 examples in batches of 5 must come as [5, 5, 5, 5, 3], got {sizes}. "
+                f"Hint: the last batch keeps the remainder (min(i + batch_size, n)).")
+
+    def every_example_once():
+        seen = sorted(int(v) for X, _ in epoch() for v in X[:, 0].tolist())
+        _expect(seen == list(range(n)),
+                "each epoch must visit every example exactly once; "
+                f"{'some are missing' if len(set(seen)) < n else 'some come twice'}.")
+
+    def pairs_kept():
+        for X, y in epoch():
+            _expect(torch.equal(y, X[:, :1] * 10), "features and labels got separated: index both with the "
+                                                   "same batch indices.")
+
+    def shuffles():
+        orders = [torch.cat([X[:, 0] for X, _ in epoch()]) for _ in range(3)]
+        _expect(not torch.equal(orders[0], torch.arange(n, dtype=torch.float32))
+                and not (torch.equal(orders[0], orders[1]) and torch.equal(orders[1], orders[2])),
+                "the examples must come in a new random order every epoch (random.shuffle the indices "
+                "inside the function, not once outside).")
+
+    return _run("data_iter", [("batch sizes", batch_sizes), ("every example once per epoch", every_example_once),
+                              ("features stay with their labels", pairs_kept), ("reshuffles every epoch", shuffles)])
+
+
+
+def check_squared_loss(squared_loss):
+    """Check squared_loss(y_hat, y): y_hat (n, 1), y (n,) or (n, 1) -> (n, 1), elementwise (ŷ - y)² / 2."""
+    y_hat = torch.tensor([[1.0], [2.0], [4.0]])
+    y = torch.tensor([0.0, 2.0, 1.0])  # (n,): the shape the book's labels arrive in
+
+    def shape():
+        out = squared_loss(y_hat, y)
+        _expect(isinstance(out, torch.Tensor) and out.shape == y_hat.shape,
+                f"with y_hat of shape (3, 1) and y of shape (3,) expected one loss per example, shape (3, 1), "
+                f"got {shape_of(out)}."
+                + (" (3, 3) means y_hat - y broadcast a column against a row: every prediction was compared "
+                   "with every label. Hint: y.reshape(y_hat.shape)." if shape_of(out) == (3, 3) else ""))
+
+    def halved_square():
+        out = squared_loss(y_hat, y).reshape(-1)
+        want = torch.tensor([0.5, 0.0, 4.5])
+        _expect(torch.allclose(out, want),
+                f"expected (ŷ - y)² / 2 = {want.tolist()}, got {out.tolist()}."
+                + (" You left out the 1/2 (it makes the gradient ŷ - y)." if torch.allclose(out, 2 * want) else ""))
+
+    def matches_mse():
+        g = torch.Generator().manual_seed(0)
+        a, b = torch.randn(16, 1, generator=g), torch.randn(16, 1, generator=g)
+        mean = squared_loss(a, b).mean()
+        ref = torch.nn.functional.mse_loss(a, b) / 2
+        _expect(torch.allclose(mean, ref), f"the mean of your loss ({float(mean):.4f}) must equal "
+                                           f"nn.MSELoss()(y_hat, y) / 2 = {float(ref):.4f}.")
+
+    def differentiable():
+        a = y_hat.clone().requires_grad_()
+        squared_loss(a, y).sum().backward()
+        _expect(a.grad is not None and torch.allclose(a.grad, y_hat - y.reshape(-1, 1)),
+                f"the gradient with respect to y_hat must be ŷ - y = {(y_hat - y.reshape(-1, 1)).view(-1).tolist()}, "
+                f"got {None if a.grad is None else a.grad.view(-1).tolist()}. Compute with torch operations "
+                f"(no .item() or .detach()) so autograd can follow.")
+
+    return _run("squared_loss", [("one loss per example", shape), ("(ŷ - y)² / 2", halved_square),
+                                 ("mean = MSELoss / 2", matches_mse), ("gradient ŷ - y", differentiable)])

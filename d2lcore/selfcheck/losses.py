@@ -1,0 +1,41 @@
+"""Self-check for lesson 06: the Huber loss."""
+import torch
+
+from ._runner import expect as _expect, run as _run, shape_of
+
+
+def check_huber_loss(huber_loss):
+    """Check huber_loss(y_hat, y, delta): elementwise, r²/2 for |r| <= δ, δ(|r| - δ/2) beyond (= F.huber_loss)."""
+    y_hat = torch.tensor([-3.0, -1.0, -0.5, 0.0, 0.5, 1.0, 3.0])
+    y = torch.zeros(7)
+
+    def shape():
+        out = huber_loss(y_hat, y, 1.0)
+        _expect(isinstance(out, torch.Tensor) and out.shape == (7,),
+                f"expected one loss per element, shape (7,), got {shape_of(out)}; reduce (mean) outside the loss.")
+
+    def pieces():
+        for delta in (1.0, 2.0):
+            out = huber_loss(y_hat, y, delta)
+            r = y_hat.abs()
+            want = torch.where(r <= delta, r ** 2 / 2, delta * (r - delta / 2))
+            _expect(torch.allclose(out, want, atol=1e-6),
+                    f"with δ = {delta} for residuals {y_hat.tolist()} expected {want.tolist()}, got {out.tolist()}: "
+                    f"r²/2 inside |r| <= δ, δ(|r| - δ/2) outside (the pieces meet at |r| = δ).")
+
+    def agrees_with_torch():
+        g = torch.Generator().manual_seed(0)
+        a, b = torch.randn(50, generator=g) * 3, torch.randn(50, generator=g)
+        ref = torch.nn.functional.huber_loss(a, b, reduction="none", delta=0.7)
+        _expect(torch.allclose(huber_loss(a, b, 0.7), ref, atol=1e-5),
+                "on random data your loss differs from F.huber_loss(y_hat, y, reduction='none', delta=0.7).")
+
+    def bounded_gradient():
+        a = torch.tensor([-100.0, 0.25, 100.0], requires_grad=True)
+        huber_loss(a, torch.zeros(3), 1.0).sum().backward()
+        _expect(a.grad is not None and torch.allclose(a.grad, torch.tensor([-1.0, 0.25, 1.0])),
+                f"the gradient must be the residual inside δ and ±δ outside — that is what makes Huber robust to "
+                f"outliers; got {None if a.grad is None else a.grad.tolist()} for residuals [-100, 0.25, 100].")
+
+    return _run("huber_loss", [("one loss per element", shape), ("both pieces, two δ", pieces),
+                               ("agrees with torch", agrees_with_torch), ("gradient bounded by δ", bounded_gradient)])

@@ -1,0 +1,47 @@
+"""Self-check for lesson 13: affine uint8 quantization written by hand."""
+import torch
+
+from ._runner import expect as _expect, run as _run
+
+
+def check_quantize(qparams, quantize, dequantize):
+    """Check qparams(x) -> (scale, zero_point), quantize(x, scale, zero_point) -> uint8 and
+    dequantize(q, scale, zero_point) -> float32, for the affine scheme x ≈ scale * (q - zero_point)."""
+    g = torch.Generator().manual_seed(0)
+    x = torch.randn(1000, generator=g) * 2 + 1
+
+    def round_trip():
+        scale, zp = qparams(x)
+        q = quantize(x, scale, zp)
+        _expect(q.dtype == torch.uint8, f"quantize must return uint8 codes, got {q.dtype}.")
+        err = (dequantize(q, scale, zp) - x).abs().max().item()
+        _expect(err <= scale / 2 + 1e-6, f"the round-trip error must be at most scale / 2 = {scale / 2:.5f} "
+                                         f"(rounding to the nearest code), got {err:.5f}.")
+
+    def zero_exact():
+        scale, zp = qparams(x)
+        back = dequantize(quantize(torch.tensor([0.0]), scale, zp), scale, zp).item()
+        _expect(back == 0.0, f"0.0 must be represented exactly (zero padding, ReLU outputs), got {back}. "
+                             f"Hint: the zero point must be an integer code.")
+
+    def one_signed():
+        pos = torch.rand(100, generator=g) + 1.0  # all in [1, 2)
+        scale, zp = qparams(pos)
+        back = dequantize(quantize(torch.tensor([0.0]), scale, zp), scale, zp).item()
+        _expect(back == 0.0 and scale > 0, f"for all-positive x the range must still include 0 (zero point 0), "
+                                           f"got scale {scale}, zero point {zp}.")
+        const = torch.zeros(10)
+        scale, zp = qparams(const)
+        out = dequantize(quantize(const, scale, zp), scale, zp)
+        _expect(scale > 0 and torch.equal(out, const), f"an all-zero tensor must give a positive scale and come "
+                                                       f"back as zeros, got scale {scale} (dividing by 0 gives nan).")
+
+    def saturates():
+        scale, zp = qparams(x)
+        far = torch.tensor([x.min().item() - 100 * scale, x.max().item() + 100 * scale])
+        q = quantize(far, scale, zp).tolist()
+        _expect(q == [0, 255], f"values far outside the range must saturate to codes [0, 255], got {q}. "
+                               f"Clamp before .to(torch.uint8): converting 256 to uint8 wraps around to 0.")
+
+    return _run("quantize", [("round trip within scale / 2", round_trip), ("0.0 exact", zero_exact),
+                             ("one-signed and constant tensors", one_signed), ("saturates outside the range", saturates)])
