@@ -71,6 +71,16 @@ def test_reads_as_a_lesson_with_goals_and_exercises(nb):
     assert re.search(r"\([\u4e00-\u9fff]+", first.source), "goals should name key terms in Chinese too"
 
 
+def test_exercises_start_with_a_passing_self_check(nb):
+    (k,) = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and "## Exercises" in c.source]
+    checks = [c for c in nb.cells[k:] if c.cell_type == "code" and re.search(r"^assert d2l\.check_\w+\(", c.source, re.M)]
+    assert checks, f"{nb.path.name}: the Exercises section should use a d2l.check_* self-check (issue #8)"
+    # the stored output is the check's report: a ✓ line for every check asserted to pass
+    for c in checks:
+        text = "".join(o.get("text", "") for o in c.outputs)
+        assert text.count("✓ ") == len(re.findall(r"^assert d2l\.check_", c.source, re.M)), text
+
+
 def test_listed_in_the_readme(nb):
     assert nb.path.name in README
 
