@@ -6,16 +6,24 @@
 Uses nbconvert's HTML exporter on the committed (executed) notebooks: nothing is re-run, so the
 site shows exactly the outputs CI checked. Each page gets a bar with links to the previous lesson,
 the index and the next lesson.
+
+The site works offline, as plain files: MathJax is copied from the `jupyter-server-mathjax`
+package into `mathjax/` (nbconvert would load it from a CDN), figures are embedded, and the
+require.js tag nbconvert adds for widget views is dropped — no page stores widget state.
 """
 import html
 import pathlib
 import re
+import shutil
 import sys
 
+import jupyter_server_mathjax
 import nbformat
 from nbconvert import HTMLExporter
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+MATHJAX_SRC = pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
+MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 
 
 def lesson_title(nb, fallback):
@@ -43,13 +51,16 @@ def build(out_dir, notebooks_dir=ROOT / "notebooks"):
     paths = sorted(pathlib.Path(notebooks_dir).glob("[0-9][0-9]_*.ipynb"))
     if not paths:
         raise SystemExit(f"no lessons (NN_topic.ipynb) found in {notebooks_dir}")
-    exporter = HTMLExporter(template_name="lab")
+    shutil.copytree(MATHJAX_SRC, out_dir / "mathjax", dirs_exist_ok=True)
+    exporter = HTMLExporter(template_name="lab", mathjax_url=MATHJAX_URL)
+    require_tag = f'<script src="{exporter.require_js_url}"></script>'
     lessons = []
     for p in paths:
         nb = nbformat.read(p, as_version=4)
         lessons.append((p, nb, p.stem + ".html", lesson_title(nb, p.stem)))
     for i, (p, nb, page, title) in enumerate(lessons):
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+        body = body.replace(require_tag, "", 1)
         prev_page = lessons[i - 1][2:] if i > 0 else None
         next_page = lessons[i + 1][2:] if i + 1 < len(lessons) else None
         bar = nav_bar(prev_page, next_page)

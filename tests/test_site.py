@@ -11,12 +11,14 @@ LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")
 class Links(html.parser.HTMLParser):
     def __init__(self):
         super().__init__()
-        self.hrefs, self.images = [], 0
+        self.hrefs, self.images, self.scripts = [], 0, []
 
     def handle_starttag(self, tag, attrs):
         attrs = dict(attrs)
         if tag == "a" and attrs.get("href"):
             self.hrefs.append(attrs["href"])
+        if tag in ("script", "link") and (attrs.get("src") or attrs.get("href")):
+            self.scripts.append(attrs.get("src") or attrs.get("href"))
         if tag == "img" and (attrs.get("src") or "").startswith("data:image/png;base64,"):
             self.images += 1
 
@@ -43,5 +45,11 @@ def test_the_site_command_renders_every_lesson_with_working_navigation(tmp_path)
             assert f"{LESSONS[i - 1]}.html" in local
         if i + 1 < len(LESSONS):
             assert f"{LESSONS[i + 1]}.html" in local
+        # offline: every script and stylesheet is a file of the site (MathJax included), none from a CDN
+        assert page.scripts and all("://" not in s and (out / s.split("?")[0]).is_file() for s in page.scripts), \
+            page.scripts
     # stored figures are embedded, so the site works as plain files
     assert parse(out / "01_linear_regression_scratch.html").images >= 3
+    # the MathJax configuration a page asks for is there too (MathJax.js alone renders nothing)
+    config = parse(out / "00_preliminaries.html").scripts[0].split("config=")[1].split(",")
+    assert all((out / "mathjax" / "config" / f"{name}.js").is_file() for name in config), config
