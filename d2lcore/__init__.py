@@ -6,7 +6,7 @@ from .accumulator import Accumulator
 from .animator import Animator
 from .atomic import atomic_path
 from .data import load_array, synthetic_data
-from .devices import cpu, num_gpus, try_all_gpus, try_gpu
+from .devices import DeviceMismatchError, cpu, num_gpus, try_all_gpus, try_gpu
 from .fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist
 from .fashion_mnist_files import DataNotFoundError, ensure_fashion_mnist
 from .session import in_notebook, interactive
@@ -30,7 +30,7 @@ from .widgets import linreg_demo, live_demo, robust_fit_demo, softmax_overflow_d
 
 __all__ = [
     "Accumulator", "Animator", "Timer", "atomic_path",
-    "cpu", "num_gpus", "try_all_gpus", "try_gpu", "set_seed", "in_notebook", "interactive",
+    "cpu", "num_gpus", "try_all_gpus", "try_gpu", "DeviceMismatchError", "set_seed", "in_notebook", "interactive",
     "load_array", "synthetic_data", "TensorLoader",
     "load_data_fashion_mnist", "get_fashion_mnist_labels", "ensure_fashion_mnist", "DataNotFoundError",
     "linreg", "squared_loss", "sgd",

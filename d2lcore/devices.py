@@ -1,8 +1,12 @@
 """Where tensors live: pick a GPU when there is one, fall back to the CPU when not.
 
 The book's `try_gpu` only knows CUDA; here Apple's MPS counts as a GPU too, so the same
-notebook uses a Mac's GPU without edits.
+notebook uses a Mac's GPU without edits. When tensors that must meet are on different devices,
+`explain_device_errors` turns torch's terse error into one that says which tensor is where.
 """
+import contextlib
+import re
+
 import torch
 
 from ._checks import check_nonnegative_int
@@ -43,3 +47,37 @@ def try_all_gpus():
     if _mps_available():
         return [torch.device("mps")]
     return [cpu()]
+
+
+class DeviceMismatchError(RuntimeError):
+    """Tensors that must meet in one operation live on different devices; the message says which is where."""
+
+
+# torch's wordings for "these tensors are on different devices" (CPU/CUDA/MPS/meta kernels)
+_DEVICE_ERROR = re.compile(r"on the same device|on the expected device|Expected object of device type"
+                           r"|indices should be either on cpu or on the same device")
+
+
+def where(obj):
+    """Where a tensor or a module's tensors live, in words, for error messages."""
+    if isinstance(obj, torch.Tensor):
+        return str(obj.device)
+    if isinstance(obj, torch.nn.Module):
+        devices = sorted({str(t.device) for t in [*obj.parameters(), *obj.buffers()]})
+        return " and ".join(devices) if devices else "no device (it has no parameters or buffers)"
+    if callable(obj):
+        return "wherever its own tensors were created (a plain function: d2lcore cannot see them)"
+    return "no device"
+
+
+@contextlib.contextmanager
+def explain_device_errors(call, hint, **parts):
+    """Re-raise torch's device-mismatch errors inside the block as a DeviceMismatchError that
+    says where each of `parts` (name=tensor, module or function) lives, plus `hint`."""
+    try:
+        yield
+    except RuntimeError as e:
+        if isinstance(e, DeviceMismatchError) or not _DEVICE_ERROR.search(str(e)):
+            raise
+        places = "; ".join(f"{name} is on {where(v)}" for name, v in parts.items())
+        raise DeviceMismatchError(f"{call} mixes devices: {places}. {hint} (torch said: {e})") from e

@@ -4,6 +4,7 @@ from torch import nn
 
 from ._checks import check_tensor, describe
 from .accumulator import Accumulator
+from .devices import explain_device_errors
 
 
 def accuracy(y_hat, y):
@@ -21,6 +22,15 @@ def accuracy(y_hat, y):
     if y_hat.dim() == 2 and y_hat.shape[1] > 1:
         y_hat = y_hat.argmax(dim=1)
     return (y_hat.reshape(y.shape).to(y.dtype) == y).sum()
+
+
+def forward_hint(net, device):
+    """What to do when net(X) mixes devices, for DeviceMismatchError messages."""
+    if isinstance(net, nn.Module):
+        return (f"Move the model to the batch's device (net.to({str(device)!r}); d2l.train does this for you), "
+                f"or leave device=None so batches go where the model is.")
+    return (f"net is a plain function: create the tensors it uses (its weights) on the batch's device "
+            f"({device}), or pass device= so the batches go where the weights are.")
 
 
 def model_device(net):
@@ -48,7 +58,9 @@ def evaluate_accuracy(net, data_iter, device=None):
             for X, y in data_iter:
                 if device is not None:
                     X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
-                metric.add(accuracy(net(X), y), y.numel())
+                with explain_device_errors("net(X)", forward_hint(net, X.device), X=X, net=net):
+                    y_hat = net(X)
+                metric.add(accuracy(y_hat, y), y.numel())
     finally:
         if was_training:
             net.train()

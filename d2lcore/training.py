@@ -14,8 +14,8 @@ from ._checks import check_number, check_positive_int
 from .accumulator import Accumulator
 from .animator import Animator
 from .session import interactive
-from .devices import try_gpu
-from .metrics import accuracy, evaluate_accuracy, model_device
+from .devices import explain_device_errors, try_gpu
+from .metrics import accuracy, evaluate_accuracy, forward_hint, model_device
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -113,7 +113,9 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
         scheduler: a torch.optim.lr_scheduler stepped after every batch (for per-step schedules
             such as warm-up); `train` steps per-epoch schedules itself.
 
-    Raises NonFiniteLossError naming the epoch and step if the loss becomes nan or inf.
+    Raises NonFiniteLossError naming the epoch and step if the loss becomes nan or inf, and
+    DeviceMismatchError saying which tensor is where if the model, the batch or the loss's own
+    tensors are on different devices.
     """
     if isinstance(net, nn.Module):
         net.train()
@@ -137,8 +139,12 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if guard is None:
             guard = _FiniteGuard(X.device, epoch, num_steps)
-        y_hat = net(X)
-        l = loss(y_hat, y)
+        with explain_device_errors("net(X)", forward_hint(net, X.device), X=X, net=net):
+            y_hat = net(X)
+        with explain_device_errors("loss(y_hat, y)", "Create the loss's own tensors (e.g. a class weight) on the "
+                                   "model's device, or move the loss module with loss.to(device).",
+                                   y_hat=y_hat, y=y, loss=loss):
+            l = loss(y_hat, y)
         n = y.numel()
         l_sum = _summed_loss(loss, l, n)
         guard.check(l_sum.detach(), step)
@@ -218,7 +224,7 @@ def predict(net, test_iter, n=6, device=None):
         X, y = X.to(device), y.to(device)
     if isinstance(net, nn.Module):
         net.eval()
-    with torch.no_grad():
+    with torch.no_grad(), explain_device_errors("net(X)", forward_hint(net, X.device), X=X, net=net):
         preds = net(X).argmax(dim=1)
     trues, guesses = get_fashion_mnist_labels(y[:n]), get_fashion_mnist_labels(preds[:n])
     titles = [f"{t}\n{p}" for t, p in zip(trues, guesses)]
