@@ -30,6 +30,36 @@ def check_tensor(name, x, *, ndim=None, floating=False):
     return x
 
 
+def check_device(name, device):
+    """A torch.device from a device or its name; None stays None (meaning: decide automatically)."""
+    if device is None or isinstance(device, torch.device):
+        return device
+    try:
+        return torch.device(device)
+    except (RuntimeError, TypeError):
+        raise ValueError(f"{name} must be a torch.device or a name such as 'cpu' or 'cuda:0', "
+                         f"got {describe(device)}") from None
+
+
+def check_same_device(name, x, other_name, other):
+    """Require x on other's device (checked without reading any value: no GPU sync)."""
+    if x.device != other.device:
+        raise ValueError(f"{name} must be on the same device as {other_name} ({other.device}), got {x.device}; "
+                         f"move it with .to({other_name}.device)")
+
+
+def check_callable(name, v, what="a function"):
+    if not callable(v):
+        raise TypeError(f"{name} must be {what}, got {describe(v)}")
+    return v
+
+
+def check_nonempty_dim(name, X, dim):
+    """Require at least one entry along `dim` (a max or a sum over nothing has no answer)."""
+    if X.dim() > 0 and X.shape[dim] == 0:
+        raise ValueError(f"{name} must have at least one entry along dim {dim} (the classes), got {describe(X)}")
+
+
 def check_positive_int(name, v):
     """Require an int > 0 (bool is rejected: True is not a batch size)."""
     if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v <= 0:

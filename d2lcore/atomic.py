@@ -24,6 +24,9 @@ def atomic_path(path):
             torch.onnx.export(model, args, tmp)
     """
     path = pathlib.Path(path)
+    if not path.parent.is_dir():
+        raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist; create it first "
+                                f"(path.parent.mkdir(parents=True, exist_ok=True))")
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
     os.close(fd)
     try:

@@ -3,7 +3,7 @@ import functools
 
 import torch
 
-from ._checks import check_positive_int, describe
+from ._checks import check_device, check_positive_int, describe
 from .devices import try_gpu
 from .fashion_mnist_files import ensure_fashion_mnist
 from .tensor_loader import TensorLoader
@@ -37,7 +37,7 @@ def load_data_fashion_mnist(batch_size, resize=None, *, root=None, device=None, 
     The first call reads the files (well under a second); later calls in the same process reuse them.
     """
     batch_size = check_positive_int("batch_size", batch_size)
-    device = try_gpu() if device is None else torch.device(device)
+    device = check_device("device", device) or try_gpu()
     root = str(ensure_fashion_mnist(root))
     loaders = []
     for train in (True, False):

@@ -245,6 +245,8 @@ def ensure_fashion_mnist(root=None, *, system_dirs=None, download=True):
     cached file is reported with a warning naming it and repaired from the next source.
     """
     root = data_dir(root)
+    if root.exists() and not root.is_dir():
+        raise NotADirectoryError(f"root must be a folder for the data cache, got the file {root}")
     raw = raw_dir(root)
     raw.mkdir(parents=True, exist_ok=True)
     _clean_stale_temporaries(raw)

@@ -1,7 +1,7 @@
 """Loss functions written from scratch (the lessons' reference versions)."""
 import torch
 
-from ._checks import check_number, check_tensor, describe
+from ._checks import check_nonempty_dim, check_number, check_same_device, check_tensor, describe
 
 
 def squared_loss(y_hat, y):
@@ -38,6 +38,7 @@ def cross_entropy(y_hat, y):
 def _residual(y_hat, y):
     check_tensor("y_hat", y_hat, floating=True)
     check_tensor("y", y)
+    check_same_device("y", y, "y_hat", y_hat)
     if y.numel() != y_hat.numel():
         raise ValueError(f"y must have as many elements as y_hat: y_hat is {describe(y_hat)}, "
                          f"y is {describe(y)}")
@@ -72,6 +73,7 @@ def _upcast(X):
 def logsumexp(X, dim=-1):
     """log(sum(exp(X))) along `dim`, without overflow: max + log(sum(exp(X - max))). Keeps no dim."""
     check_tensor("X", X, floating=True)
+    check_nonempty_dim("X", X, dim)
     Xc = _upcast(X)
     m = Xc.amax(dim=dim, keepdim=True)
     m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))  # rows of -inf stay -inf, not nan
@@ -97,6 +99,7 @@ def _check_labels(name, logits, y):
     check_tensor("y", y, ndim=1)
     if y.is_floating_point() or y.dtype == torch.bool:
         raise TypeError(f"y must hold integer class indices (e.g. torch.int64), got {describe(y)}")
+    check_same_device("y", y, name, logits)
     if len(y) != len(logits):
         raise ValueError(f"y must have one label per row of {name}: {name} is {describe(logits)}, y is {describe(y)}")
     if y.device.type == "cpu" and len(y) and (int(y.min()) < 0 or int(y.max()) >= logits.shape[1]):
@@ -125,6 +128,7 @@ def binary_cross_entropy(logits, y):
     """
     check_tensor("logits", logits, floating=True)
     check_tensor("y", y)
+    check_same_device("y", y, "logits", logits)
     if y.numel() != logits.numel():
         raise ValueError(f"y must have as many elements as logits: logits is {describe(logits)}, y is {describe(y)}")
     z = _upcast(logits)

@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from ._checks import check_tensor, describe
+from ._checks import check_device, check_same_device, check_tensor, describe
 from .accumulator import Accumulator
 from .devices import explain_device_errors
 
@@ -17,11 +17,21 @@ def accuracy(y_hat, y):
     """
     check_tensor("y_hat", y_hat, ndim=(1, 2))
     check_tensor("y", y, ndim=1)
+    check_same_device("y", y, "y_hat", y_hat)
     if len(y_hat) != len(y):
         raise ValueError(f"y_hat and y must have the same number of examples, got {describe(y_hat)} and {describe(y)}")
     if y_hat.dim() == 2 and y_hat.shape[1] > 1:
         y_hat = y_hat.argmax(dim=1)
     return (y_hat.reshape(y.shape).to(y.dtype) == y).sum()
+
+
+def pairs(batches, name):
+    """Iterate over (X, y) batches, saying so clearly when an item is not such a pair."""
+    for item in batches:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise ValueError(f"{name} must yield (X, y) pairs of tensors, got an item that is {describe(item)}"
+                             + (f" of length {len(item)}" if isinstance(item, (tuple, list)) else ""))
+        yield item
 
 
 def forward_hint(net, device):
@@ -48,14 +58,14 @@ def evaluate_accuracy(net, data_iter, device=None):
     function, where the data are). A module is put in eval mode for the pass and restored
     afterwards. Counts stay on the device: one host sync at the end, not one per batch.
     """
-    device = torch.device(device) if device is not None else model_device(net)
+    device = check_device("device", device) or model_device(net)
     was_training = isinstance(net, nn.Module) and net.training
     if isinstance(net, nn.Module):
         net.eval()
     metric = Accumulator(2)  # correct predictions, predictions
     try:
         with torch.no_grad():
-            for X, y in data_iter:
+            for X, y in pairs(data_iter, "data_iter"):
                 if device is not None:
                     X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
                 with explain_device_errors("net(X)", forward_hint(net, X.device), X=X, net=net):

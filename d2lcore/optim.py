@@ -19,6 +19,8 @@ def sgd(params, lr, batch_size):
     if isinstance(params, torch.Tensor):
         raise TypeError("params must be a list of tensors, e.g. [w, b], got a single tensor; wrap it in a list")
     params = list(params)
+    if not params:
+        raise ValueError("params must hold at least one tensor, e.g. [w, b], got an empty list")
     lr = check_number("lr", lr, positive=True)
     batch_size = check_positive_int("batch_size", batch_size)
     for i, p in enumerate(params):

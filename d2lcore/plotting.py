@@ -1,16 +1,25 @@
 """Static plots: the book's `plot` helper and its figure-size and axes settings."""
 import matplotlib.pyplot as plt
 import torch
+from matplotlib.axes import Axes
+
+from ._checks import describe
 
 
 def set_figsize(figsize=(3.5, 2.5)):
     """Set the default matplotlib figure size (inches) for the plots that follow."""
-    plt.rcParams["figure.figsize"] = figsize
+    if (not isinstance(figsize, (tuple, list)) or len(figsize) != 2
+            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in figsize)):
+        raise ValueError(f"figsize must be (width, height) in inches, two positive numbers, got {describe(figsize)} "
+                         f"{figsize!r}")
+    plt.rcParams["figure.figsize"] = tuple(figsize)
 
 
 def set_axes(axes, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear",
              yscale="linear", legend=None):
     """Set labels, limits, scales and legend of a matplotlib Axes, and draw a grid."""
+    if not isinstance(axes, Axes):
+        raise TypeError(f"axes must be a matplotlib Axes (e.g. plt.gca()), got {describe(axes)}")
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_xscale(xscale)

@@ -1,7 +1,7 @@
 """Softmax that cannot overflow."""
 import torch
 
-from ._checks import check_tensor
+from ._checks import check_nonempty_dim, check_tensor
 
 
 def softmax(X, dim=-1):
@@ -18,5 +18,6 @@ def softmax(X, dim=-1):
     check_tensor("X", X, floating=True)
     if X.dim() == 0:
         raise ValueError("X must have at least one dimension (the classes), got a 0-d tensor")
+    check_nonempty_dim("X", X, dim)
     X_exp = torch.exp(X - X.amax(dim=dim, keepdim=True))
     return X_exp / X_exp.sum(dim=dim, keepdim=True)

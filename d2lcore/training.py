@@ -10,12 +10,12 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_number, check_positive_int
+from ._checks import check_callable, check_device, check_number, check_positive_int
 from .accumulator import Accumulator
 from .animator import Animator
 from .session import interactive
 from .devices import explain_device_errors, try_gpu
-from .metrics import accuracy, evaluate_accuracy, forward_hint, model_device
+from .metrics import accuracy, evaluate_accuracy, forward_hint, model_device, pairs
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -117,9 +117,13 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
     DeviceMismatchError saying which tensor is where if the model, the batch or the loss's own
     tensors are on different devices.
     """
+    check_callable("net", net, "an nn.Module or a function X -> scores")
+    check_callable("loss", loss, "a function or module loss(y_hat, y)")
+    if not isinstance(updater, torch.optim.Optimizer):
+        check_callable("updater", updater, "a torch.optim optimizer or a function updater(batch_size)")
     if isinstance(net, nn.Module):
         net.train()
-    device = torch.device(device) if device is not None else model_device(net)
+    device = check_device("device", device) or model_device(net)
     metric = Accumulator(3)  # summed loss, correct predictions, examples
     try:
         num_steps = len(train_iter)
@@ -134,7 +138,7 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
     if clip_grad_norm is not None:
         clip_grad_norm = check_number("clip_grad_norm", clip_grad_norm, positive=True)
         clip_params = _clip_params(net, updater)
-    for step, (X, y) in enumerate(batches, start=1):
+    for step, (X, y) in enumerate(pairs(batches, "train_iter"), start=1):
         if device is not None:
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if guard is None:
@@ -190,8 +194,9 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     num_epochs = check_positive_int("num_epochs", num_epochs)
     if scheduler_step not in ("epoch", "batch"):
         raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
+    device = check_device("device", device)
     if isinstance(net, nn.Module):
-        device = torch.device(device) if device is not None else try_gpu()
+        device = device or try_gpu()
         net.to(device)
     animator = None
     if animate:
@@ -218,8 +223,10 @@ def predict(net, test_iter, n=6, device=None):
     from .fashion_mnist import get_fashion_mnist_labels
     from .plotting import show_images
     n = check_positive_int("n", n)
-    X, y = next(iter(test_iter))
-    device = torch.device(device) if device is not None else model_device(net)
+    X, y = next(pairs(test_iter, "test_iter"))
+    if n > len(X):
+        raise ValueError(f"n must be at most the batch size ({len(X)}), got {n}: predict shows images of one batch")
+    device = check_device("device", device) or model_device(net)
     if device is not None:
         X, y = X.to(device), y.to(device)
     if isinstance(net, nn.Module):

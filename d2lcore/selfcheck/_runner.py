@@ -35,6 +35,22 @@ def shape_of(x):
     return tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
 
 
+def takes_implementations(count):
+    """Decorator: the first `count` arguments of a check are the student's functions or classes."""
+    import functools
+
+    def wrap(check):
+        @functools.wraps(check)
+        def checked(*args, **kwargs):
+            for v in args[:count]:
+                if not callable(v):
+                    raise TypeError(f"{check.__name__} expects your implementation (a function or class), got "
+                                    f"{type(v).__name__} {v!r}"[:200])
+            return check(*args, **kwargs)
+        return checked
+    return wrap
+
+
 def run(name, cases):
     """Run (description, function) cases in order; print the first failure and stop.
 

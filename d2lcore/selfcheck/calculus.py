@@ -1,9 +1,10 @@
 """Self-check for lesson 00: a gradient worked out by hand, against autograd."""
 import torch
 
-from ._runner import expect as _expect, run as _run, shape_of
+from ._runner import expect as _expect, run as _run, shape_of, takes_implementations
 
 
+@takes_implementations(2)
 def check_gradient(f, grad_f, shape=(4,)):
     """Check a closed-form gradient: grad_f(x) must equal the gradient of the scalar f(x).
 

@@ -1,9 +1,10 @@
 """Self-check for lessons 03 and 08: a minibatch loader (the book's data_iter, grown into a class)."""
 import torch
 
-from ._runner import expect as _expect, run as _run, shape_of
+from ._runner import expect as _expect, run as _run, shape_of, takes_implementations
 
 
+@takes_implementations(1)
 def check_data_loader(make_loader):
     """Check make_loader(X, y, batch_size, shuffle) -> an iterable of (X_batch, y_batch).
 

@@ -1,9 +1,10 @@
 """Self-checks for lessons 10 and 12: dropout and batch normalization written by hand."""
 import torch
 
-from ._runner import expect as _expect, run as _run, shape_of
+from ._runner import expect as _expect, run as _run, shape_of, takes_implementations
 
 
+@takes_implementations(1)
 def check_dropout(dropout):
     """Check dropout(X, p): zero each entry with probability p, scale survivors by 1/(1-p)."""
     X = torch.ones(200, 500)
@@ -48,6 +49,7 @@ def check_dropout(dropout):
                             ("mask on X's device", same_device)])
 
 
+@takes_implementations(1)
 def check_batch_norm(batch_norm_cls):
     """Check a BatchNorm module class, built as batch_norm_cls(num_features), on (n, num_features) inputs,
     against nn.BatchNorm1d: training and evaluation outputs, running statistics, parameters vs buffers."""

@@ -1,9 +1,10 @@
 """Self-checks for lessons 01–02: minibatch iteration, the squared loss, minibatch SGD."""
 import torch
 
-from ._runner import expect as _expect, run as _run, shape_of
+from ._runner import expect as _expect, run as _run, shape_of, takes_implementations
 
 
+@takes_implementations(1)
 def check_sgd(sgd):
     """Check sgd(params, lr, batch_size): in place, mean gradient (divided by batch_size), grads zeroed."""
     def setup():
@@ -39,6 +40,7 @@ def check_sgd(sgd):
                         ("zeroes the gradients", zeroes_grad)])
 
 
+@takes_implementations(1)
 def check_data_iter(data_iter):
     """Check data_iter(batch_size, features, labels): a generator of shuffled minibatches."""
     n = 23
@@ -77,6 +79,7 @@ def check_data_iter(data_iter):
 
 
 
+@takes_implementations(1)
 def check_squared_loss(squared_loss):
     """Check squared_loss(y_hat, y): y_hat (n, 1), y (n,) or (n, 1) -> (n, 1), elementwise (ŷ - y)² / 2."""
     y_hat = torch.tensor([[1.0], [2.0], [4.0]])

@@ -2,7 +2,7 @@
 import torch
 import torch.nn.functional as F
 
-from ._runner import expect as _expect, run as _run
+from ._runner import expect as _expect, run as _run, takes_implementations
 
 
 def _twin_models():
@@ -20,6 +20,7 @@ def _largest_gap(a, b):
     return max((pa - pb).abs().max().item() for pa, pb in zip(a.parameters(), b.parameters()))
 
 
+@takes_implementations(2)
 def check_optimizer(optimizer_cls, reference_cls, **hyperparameters):
     """Check a torch.optim.Optimizer subclass against torch's: same parameters after every step.
 
@@ -71,6 +72,7 @@ def check_optimizer(optimizer_cls, reference_cls, **hyperparameters):
                                          ("skips parameters without a gradient", no_grad_param)])
 
 
+@takes_implementations(1)
 def check_clip_gradients(clip_gradients):
     """Check clip_gradients(params, max_norm): scales all grads in place to global norm <= max_norm,
     returns the norm before clipping (like torch.nn.utils.clip_grad_norm_)."""
