@@ -70,27 +70,37 @@ def _upcast(X):
     return X.float() if X.dtype in (torch.float16, torch.bfloat16) else X
 
 
+def _row_max(Xc, dim):
+    """The max along dim, kept; rows of -inf give 0 so that X - max stays -inf, not nan."""
+    m = Xc.amax(dim=dim, keepdim=True)
+    return torch.where(torch.isfinite(m), m, torch.zeros_like(m))
+
+
 def logsumexp(X, dim=-1):
     """log(sum(exp(X))) along `dim`, without overflow: max + log(sum(exp(X - max))). Keeps no dim."""
     check_tensor("X", X, floating=True)
     check_nonempty_dim("X", X, dim)
     Xc = _upcast(X)
-    m = Xc.amax(dim=dim, keepdim=True)
-    m = torch.where(torch.isfinite(m), m, torch.zeros_like(m))  # rows of -inf stay -inf, not nan
+    m = _row_max(Xc, dim)
     return (m + torch.log(torch.exp(Xc - m).sum(dim=dim, keepdim=True))).squeeze(dim).to(X.dtype)
 
 
 def log_softmax(X, dim=-1):
-    """log(softmax(X)) along `dim`, computed as X - logsumexp(X): finite for any finite X.
+    """log(softmax(X)) along `dim`, computed as (X - max) - log(sum(exp(X - max))).
 
     X: float (..., q) logits. Returns log-probabilities of X's shape and dtype (float16 and
-    bfloat16 are computed in float32). Never takes the log of an underflowed probability.
+    bfloat16 are computed in float32). Never takes the log of an underflowed probability, and
+    finite whenever the spread of a row (max - min) is below the dtype's largest number.
+    Not X - logsumexp(X): for logits like [512, 512] logsumexp = 512.69 is rounded to float32's
+    spacing there (6e-5), and that error would land in the small result, -0.6931.
     """
     check_tensor("X", X, floating=True)
     if X.dim() == 0:
         raise ValueError("X must have at least one dimension (the classes), got a 0-d tensor")
+    check_nonempty_dim("X", X, dim)
     Xc = _upcast(X)
-    return (Xc - logsumexp(Xc, dim=dim).unsqueeze(dim)).to(X.dtype)
+    shifted = Xc - _row_max(Xc, dim)
+    return (shifted - torch.log(torch.exp(shifted).sum(dim=dim, keepdim=True))).to(X.dtype)
 
 
 def _check_labels(name, logits, y):
@@ -111,8 +121,9 @@ def cross_entropy_from_logits(logits, y):
     """Per-example cross-entropy computed from scores: -log_softmax(logits)[i, y[i]], not reduced.
 
     logits: float (n, q) raw scores (no softmax applied); y: int64 (n,) classes in [0, q).
-    Returns float (n,), finite for every finite input and with finite gradients: no exp can
-    overflow and no log of 0 is taken. Equals F.cross_entropy(logits, y, reduction='none').
+    Returns float (n,), finite with finite gradients whenever a row's spread (max - min) is below
+    the dtype's largest number: no exp can overflow and no log of 0 is taken.
+    Equals F.cross_entropy(logits, y, reduction='none').
     """
     _check_labels("logits", logits, y)
     return -log_softmax(logits, dim=1)[torch.arange(len(y), device=logits.device), y]
@@ -122,9 +133,9 @@ def binary_cross_entropy(logits, y):
     """Per-example binary cross-entropy from a logit z (like F.binary_cross_entropy_with_logits).
 
     logits: float, any shape, z with p = sigmoid(z); y: targets in [0, 1] with as many elements
-    (reshaped to logits' shape). Returns -(y log p + (1 - y) log(1 - p)), computed as
-    softplus(z) - z y with softplus(z) = log(1 + exp(z)) evaluated so that no exp can overflow:
-    finite for any finite z, with the exact gradient sigmoid(z) - y (also at z = 0).
+    (reshaped to logits' shape). Returns -(y log p + (1 - y) log(1 - p)) = softplus(z) - z y with
+    softplus(z) = log(1 + exp(z)), evaluated so that no exp can overflow: finite for any finite z,
+    accurate to float rounding, with the exact gradient sigmoid(z) - y (also at z = 0).
     """
     check_tensor("logits", logits, floating=True)
     check_tensor("y", y)
@@ -135,11 +146,14 @@ def binary_cross_entropy(logits, y):
     t = y.reshape(logits.shape).to(z.dtype)
     if t.device.type == "cpu" and t.numel() and (float(t.min()) < 0 or float(t.max()) > 1):
         raise ValueError(f"binary targets must be in [0, 1], got values from {float(t.min())} to {float(t.max())}")
-    # Each branch only sees inputs where its exp is <= 1, so the unused branch cannot produce
-    # inf (whose zero-weighted gradient would still be nan); z + log1p(exp(-z)) for z >= 0.
-    # (where, not clamp, selects the safe inputs: clamp passes no gradient at its boundary z = 0)
+    # softplus(z) - z t, rearranged as (1 - t) z + log(1 + exp(-z)) for z >= 0 and
+    # -t z + log(1 + exp(z)) for z < 0: no exp can overflow, and no large z is subtracted from a
+    # nearly equal z t (which would lose the digits of a small loss). Each branch only sees inputs
+    # where its exp is <= 1, so the unused branch cannot produce inf (whose zero-weighted gradient
+    # would still be nan). `where`, not clamp, selects the safe inputs: clamp passes no gradient at
+    # its boundary z = 0, where the gradient must be sigmoid(0) - t = 0.5 - t.
     pos = z >= 0
     zero = torch.zeros_like(z)
-    softplus = torch.where(pos, z + torch.log1p(torch.exp(-torch.where(pos, z, zero))),
-                           torch.log1p(torch.exp(torch.where(pos, zero, z))))
-    return (softplus - z * t).to(logits.dtype)
+    loss = torch.where(pos, (1 - t) * z + torch.log1p(torch.exp(-torch.where(pos, z, zero))),
+                       -t * z + torch.log1p(torch.exp(torch.where(pos, zero, z))))
+    return loss.to(logits.dtype)
