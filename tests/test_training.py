@@ -228,3 +228,74 @@ def test_scheduler_per_epoch_and_per_batch_and_lr_in_the_history():
 def test_a_bad_scheduler_step_is_rejected():
     with pytest.raises(ValueError, match="scheduler_step must be 'epoch' or 'batch'"):
         d2l.train(nn.Linear(2, 3), [], [], nn.CrossEntropyLoss(), 1, None, scheduler_step="step")
+
+
+INTERRUPTED_RUN = """
+import time, torch
+from torch import nn
+import d2lcore as d2l
+d2l.set_seed(0)
+g = torch.Generator().manual_seed(0)
+y = torch.randint(0, 3, (600,), generator=g)
+X = torch.tensor([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]])[y] + torch.randn(600, 2, generator=g)
+train_iter, test_iter = d2l.TensorLoader(X[:500], y[:500], 50, shuffle=True, seed=0), d2l.TensorLoader(X[500:], y[500:], 50)
+net = nn.Linear(2, 3)
+opt = torch.optim.SGD(net.parameters(), lr=0.1)
+slow_step = opt.step
+def step():
+    time.sleep(0.02)  # ~0.2 s per epoch: time for the test to press 'stop' mid-run
+    slow_step()
+opt.step = step
+d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 1000, opt, device="cpu")
+"""
+
+
+def test_an_interrupted_notebook_run_keeps_its_figure_and_a_usable_model():
+    """A real kernel, a real interrupt (SIGINT, as the stop button sends) after epoch 2 is drawn."""
+    from jupyter_client import KernelManager
+    km = KernelManager(kernel_name="python3")
+    km.start_kernel()
+    kc = km.client()
+    kc.start_channels()
+    try:
+        kc.wait_for_ready(timeout=60)
+
+        def run(code, on_message=lambda msg: None):
+            msg_id = kc.execute(code)
+            msgs = []
+            while True:
+                msg = kc.get_iopub_msg(timeout=120)
+                if msg["parent_header"].get("msg_id") != msg_id:
+                    continue
+                msgs.append(msg)
+                on_message(msg)
+                if msg["msg_type"] == "status" and msg["content"]["execution_state"] == "idle":
+                    return msgs
+
+        drawn = []
+
+        def interrupt_after_two_epochs(msg):
+            # (a progress bar may be displayed too when the run is interactive: figures only)
+            if msg["msg_type"] in ("display_data", "update_display_data") and "image/png" in msg["content"]["data"]:
+                drawn.append(msg)
+                if len(drawn) == 2:
+                    km.interrupt_kernel()
+
+        msgs = run(INTERRUPTED_RUN, interrupt_after_two_epochs)
+        errors = [m["content"] for m in msgs if m["msg_type"] == "error"]
+        assert [e["ename"] for e in errors] == ["KeyboardInterrupt"]
+        # the live figure: shown once, then updated in place; the last frame is a real PNG
+        kinds = [m["msg_type"] for m in drawn]
+        assert kinds[0] == "display_data" and set(kinds[1:]) <= {"update_display_data"}
+        assert 2 <= len(drawn) < 1000
+        png = __import__("base64").b64decode(drawn[-1]["content"]["data"]["image/png"])
+        assert png.startswith(b"\x89PNG") and len(png) > 5000
+        # the model, as trained so far, works: finite weights, good accuracy, in training mode
+        out = run("import math\n"
+                  "print(all(torch.isfinite(p).all() for p in net.parameters()), net.training,\n"
+                  "      d2l.evaluate_accuracy(net, test_iter) >= 0.8)")
+        text = "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
+        assert text.strip() == "True True True", text
+    finally:
+        kc.stop_channels()
+        km.shutdown_kernel(now=True)
