@@ -81,6 +81,14 @@ def test_exercises_start_with_a_passing_self_check(nb):
         assert text.count("✓ ") == len(re.findall(r"^assert d2l\.check_", c.source, re.M)), text
 
 
+def test_no_cell_is_blanket_ignored_or_skipped(nb):
+    # what truly varies (timings, speed-ups, device names) is masked by tests/nbval_sanitize.cfg,
+    # so every other character of every output is still compared
+    for i, c in enumerate(nb.cells):
+        assert not re.search(r"NBVAL_(IGNORE_OUTPUT|SKIP|CHECK_OUTPUT)", c.source), f"{nb.path.name} cell {i}"
+        assert not {"nbval-ignore-output", "nbval-skip"} & set(c.metadata.get("tags", [])), f"{nb.path.name} cell {i}"
+
+
 def test_listed_in_the_readme(nb):
     assert nb.path.name in README
 
