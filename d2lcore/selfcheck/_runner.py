@@ -51,6 +51,11 @@ def takes_implementations(count):
     return wrap
 
 
+def rounded(t, digits=4):
+    """A tensor's values as a flat list of rounded floats, for messages."""
+    return [round(v, digits) for v in t.reshape(-1).tolist()]
+
+
 def run(name, cases):
     """Run (description, function) cases in order; print the first failure and stop.
 

@@ -1,7 +1,7 @@
 """Self-check for lesson 00: a gradient worked out by hand, against autograd."""
 import torch
 
-from ._runner import expect as _expect, run as _run, shape_of, takes_implementations
+from ._runner import expect as _expect, rounded, run as _run, shape_of, takes_implementations
 
 
 @takes_implementations(2)
@@ -31,8 +31,8 @@ def check_gradient(f, grad_f, shape=(4,)):
         for i, x in enumerate(points, start=1):
             want, got = autograd(x), grad_f(x.clone())
             _expect(torch.allclose(got.to(want.dtype), want, rtol=1e-6, atol=1e-8),
-                    f"at random point {i} autograd gives {[round(v, 4) for v in want.reshape(-1).tolist()]}, your "
-                    f"formula {[round(v, 4) for v in got.reshape(-1).tolist()]}. Check transposes: "
+                    f"at random point {i} autograd gives {rounded(want)}, your "
+                    f"formula {rounded(got)}. Check transposes: "
                     f"∇ xᵀAx = (A + Aᵀ)x, which is 2Ax only for a symmetric A.")
 
     return _run("gradient", [("shape of x", shape_kept), ("equals autograd at 3 random points", matches_autograd)])

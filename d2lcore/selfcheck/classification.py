@@ -1,7 +1,7 @@
 """Self-checks for lessons 04, 05 and 07: softmax, cross-entropy (on probabilities and on logits), accuracy."""
 import torch
 
-from ._runner import expect as _expect, run as _run, shape_of, takes_implementations
+from ._runner import expect as _expect, rounded, run as _run, shape_of, takes_implementations
 
 
 @takes_implementations(1)
@@ -20,7 +20,7 @@ def check_softmax(softmax):
     def rows_sum_to_one():
         sums = softmax(X).sum(dim=1)
         _expect(torch.allclose(sums, torch.ones(4), atol=1e-5),
-                f"each row must sum to 1, got row sums {[round(v, 3) for v in sums.tolist()]}. "
+                f"each row must sum to 1, got row sums {rounded(sums, 3)}. "
                 f"Hint: normalise each row by its own sum (dim=1), not by a column or the whole tensor.")
 
     def positive():
@@ -60,8 +60,8 @@ def check_cross_entropy(cross_entropy):
     def picks_true_class():
         out = cross_entropy(y_hat, y)
         _expect(torch.allclose(out, expected, atol=1e-5),
-                f"expected {[round(v, 4) for v in expected.tolist()]} (-log of each row's probability of its "
-                f"true class), got {[round(v, 4) for v in out.tolist()]}.")
+                f"expected {rounded(expected)} (-log of each row's probability of its "
+                f"true class), got {rounded(out)}.")
 
     def agrees_with_torch():
         g = torch.Generator().manual_seed(1)
@@ -95,8 +95,8 @@ def check_cross_entropy_from_logits(cross_entropy_from_logits):
     def agrees_with_torch():
         out = cross_entropy_from_logits(o, y)
         _expect(torch.allclose(out, ref, atol=1e-5),
-                f"expected F.cross_entropy(o, y, reduction='none') = {[round(v, 4) for v in ref.tolist()]}, "
-                f"got {[round(v, 4) for v in out.tolist()]}. The loss is logsumexp(o_i) - o_i[y_i].")
+                f"expected F.cross_entropy(o, y, reduction='none') = {rounded(ref)}, "
+                f"got {rounded(out)}. The loss is logsumexp(o_i) - o_i[y_i].")
 
     def large_logits():
         big = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])

@@ -1,7 +1,7 @@
 """Self-checks for lessons 10 and 12: dropout and batch normalization written by hand."""
 import torch
 
-from ._runner import expect as _expect, run as _run, shape_of, takes_implementations
+from ._runner import expect as _expect, rounded, run as _run, shape_of, takes_implementations
 
 
 @takes_implementations(1)
@@ -71,8 +71,8 @@ def check_batch_norm(batch_norm_cls):
         _expect(torch.allclose(out.mean(0), torch.zeros(3), atol=1e-5)
                 and torch.allclose(out.var(0, unbiased=False), torch.ones(3), atol=1e-3),
                 f"in training mode each feature must come out with mean 0 and variance 1 over the batch, got means "
-                f"{[round(v, 3) for v in out.mean(0).tolist()]}, variances "
-                f"{[round(v, 3) for v in out.var(0, unbiased=False).tolist()]}. Normalise over dim 0 (the batch).")
+                f"{rounded(out.mean(0), 3)}, variances "
+                f"{rounded(out.var(0, unbiased=False), 3)}. Normalise over dim 0 (the batch).")
 
     def matches_torch():
         ours, ref = batch_norm_cls(3).train(), torch.nn.BatchNorm1d(3).train()
