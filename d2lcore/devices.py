@@ -73,11 +73,13 @@ def where(obj):
 @contextlib.contextmanager
 def explain_device_errors(call, hint, **parts):
     """Re-raise torch's device-mismatch errors inside the block as a DeviceMismatchError that
-    says where each of `parts` (name=tensor, module or function) lives, plus `hint`."""
+    says where each of `parts` (name=tensor, module or function) lives, plus `hint` (a string, or
+    a function returning one: it is only built when there is an error, not at every step)."""
     try:
         yield
     except RuntimeError as e:
         if isinstance(e, DeviceMismatchError) or not _DEVICE_ERROR.search(str(e)):
             raise
         places = "; ".join(f"{name} is on {where(v)}" for name, v in parts.items())
+        hint = hint() if callable(hint) else hint
         raise DeviceMismatchError(f"{call} mixes devices: {places}. {hint} (torch said: {e})") from e

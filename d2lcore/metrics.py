@@ -68,7 +68,7 @@ def evaluate_accuracy(net, data_iter, device=None):
             for X, y in pairs(data_iter, "data_iter"):
                 if device is not None:
                     X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
-                with explain_device_errors("net(X)", forward_hint(net, X.device), X=X, net=net):
+                with explain_device_errors("net(X)", lambda: forward_hint(net, X.device), X=X, net=net):
                     y_hat = net(X)
                 metric.add(accuracy(y_hat, y), y.numel())
     finally:

@@ -143,7 +143,7 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if guard is None:
             guard = _FiniteGuard(X.device, epoch, num_steps)
-        with explain_device_errors("net(X)", forward_hint(net, X.device), X=X, net=net):
+        with explain_device_errors("net(X)", lambda: forward_hint(net, X.device), X=X, net=net):
             y_hat = net(X)
         with explain_device_errors("loss(y_hat, y)", "Create the loss's own tensors (e.g. a class weight) on the "
                                    "model's device, or move the loss module with loss.to(device).",
@@ -231,7 +231,7 @@ def predict(net, test_iter, n=6, device=None):
         X, y = X.to(device), y.to(device)
     if isinstance(net, nn.Module):
         net.eval()
-    with torch.no_grad(), explain_device_errors("net(X)", forward_hint(net, X.device), X=X, net=net):
+    with torch.no_grad(), explain_device_errors("net(X)", lambda: forward_hint(net, X.device), X=X, net=net):
         preds = net(X).argmax(dim=1)
     trues, guesses = get_fashion_mnist_labels(y[:n]), get_fashion_mnist_labels(preds[:n])
     titles = [f"{t}\n{p}" for t, p in zip(trues, guesses)]
