@@ -83,6 +83,8 @@ def main():
     args = p.parse_args()
     device = torch.device(args.device) if args.device else d2l.try_gpu()
     warnings.filterwarnings("ignore", message="This DataLoader will create")  # 4 workers on 2 cores
+    # torch >= 2.15 warns at the book's float(l.sum()) of a tensor that requires grad, every step
+    warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True to a scalar")
 
     root = d2l.ensure_fashion_mnist()
     tt = transforms.ToTensor()
