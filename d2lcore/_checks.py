@@ -48,6 +48,15 @@ def check_same_device(name, x, other_name, other):
                          f"move it with .to({other_name}.device)")
 
 
+def iter_pairs(batches, name):
+    """Iterate over (X, y) batches, saying so clearly when an item is not such a pair."""
+    for item in batches:
+        if not (isinstance(item, (tuple, list)) and len(item) == 2):
+            raise ValueError(f"{name} must yield (X, y) pairs of tensors, got an item that is {describe(item)}"
+                             + (f" of length {len(item)}" if isinstance(item, (tuple, list)) else ""))
+        yield item
+
+
 def check_callable(name, v, what="a function"):
     if not callable(v):
         raise TypeError(f"{name} must be {what}, got {describe(v)}")

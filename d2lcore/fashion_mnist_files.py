@@ -230,7 +230,7 @@ def _not_found_message(raw, bad, problems):
     lines += [
         "Get the data in any one of these ways, then run again:",
         "  1. Debian/Ubuntu package: sudo apt-get install dataset-fashion-mnist",
-        f"  2. A folder you already have: put the four files (.gz or decompressed) in <folder>/FashionMNIST/raw",
+        "  2. A folder you already have: put the four files (.gz or decompressed) in <folder>/FashionMNIST/raw",
         f"     and pass root=<folder> or set {DATA_DIR_ENV}=<folder>",
         f"  3. The network: connect, or set {MIRROR_ENV}=<base URL of a mirror> behind a slow or blocked network",
     ]

@@ -2,7 +2,7 @@
 import torch
 from torch import nn
 
-from ._checks import check_device, check_same_device, check_tensor, describe
+from ._checks import check_device, check_same_device, check_tensor, describe, iter_pairs
 from .accumulator import Accumulator
 from .devices import explain_device_errors
 
@@ -23,15 +23,6 @@ def accuracy(y_hat, y):
     if y_hat.dim() == 2 and y_hat.shape[1] > 1:
         y_hat = y_hat.argmax(dim=1)
     return (y_hat.reshape(y.shape).to(y.dtype) == y).sum()
-
-
-def pairs(batches, name):
-    """Iterate over (X, y) batches, saying so clearly when an item is not such a pair."""
-    for item in batches:
-        if not (isinstance(item, (tuple, list)) and len(item) == 2):
-            raise ValueError(f"{name} must yield (X, y) pairs of tensors, got an item that is {describe(item)}"
-                             + (f" of length {len(item)}" if isinstance(item, (tuple, list)) else ""))
-        yield item
 
 
 def forward_hint(net, device):
@@ -65,7 +56,7 @@ def evaluate_accuracy(net, data_iter, device=None):
     metric = Accumulator(2)  # correct predictions, predictions
     try:
         with torch.no_grad():
-            for X, y in pairs(data_iter, "data_iter"):
+            for X, y in iter_pairs(data_iter, "data_iter"):
                 if device is not None:
                     X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
                 with explain_device_errors("net(X)", lambda: forward_hint(net, X.device), X=X, net=net):

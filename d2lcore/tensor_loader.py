@@ -7,7 +7,7 @@ the device and a batch is one `index_select`.
 """
 import torch
 
-from ._checks import check_positive_int, check_tensor, describe
+from ._checks import check_positive_int, check_same_device, check_tensor, describe
 
 
 class TensorLoader:
@@ -31,8 +31,7 @@ class TensorLoader:
         check_tensor("labels", labels, ndim=1)
         if len(images) != len(labels):
             raise ValueError(f"images and labels must have the same length, got {len(images)} and {len(labels)}")
-        if images.device != labels.device:
-            raise ValueError(f"images and labels must be on the same device, got {images.device} and {labels.device}")
+        check_same_device("labels", labels, "images", images)
         self.images, self.labels = images, labels
         self.batch_size = check_positive_int("batch_size", batch_size)
         self.shuffle = bool(shuffle)

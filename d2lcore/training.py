@@ -10,12 +10,12 @@ import math
 import torch
 from torch import nn
 
-from ._checks import check_callable, check_device, check_number, check_positive_int
+from ._checks import check_callable, check_device, check_number, check_positive_int, iter_pairs
 from .accumulator import Accumulator
 from .animator import Animator
 from .session import interactive
 from .devices import explain_device_errors, try_gpu
-from .metrics import accuracy, evaluate_accuracy, forward_hint, model_device, pairs
+from .metrics import accuracy, evaluate_accuracy, forward_hint, model_device
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -138,7 +138,7 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
     if clip_grad_norm is not None:
         clip_grad_norm = check_number("clip_grad_norm", clip_grad_norm, positive=True)
         clip_params = _clip_params(net, updater)
-    for step, (X, y) in enumerate(pairs(batches, "train_iter"), start=1):
+    for step, (X, y) in enumerate(iter_pairs(batches, "train_iter"), start=1):
         if device is not None:
             X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
         if guard is None:
@@ -223,7 +223,10 @@ def predict(net, test_iter, n=6, device=None):
     from .fashion_mnist import get_fashion_mnist_labels
     from .plotting import show_images
     n = check_positive_int("n", n)
-    X, y = next(pairs(test_iter, "test_iter"))
+    first = next(iter_pairs(test_iter, "test_iter"), None)
+    if first is None:
+        raise ValueError("test_iter yielded no batches: predict needs one batch of images")
+    X, y = first
     if n > len(X):
         raise ValueError(f"n must be at most the batch size ({len(X)}), got {n}: predict shows images of one batch")
     device = check_device("device", device) or model_device(net)
