@@ -31,7 +31,6 @@ def test_every_measured_claim_is_asserted_in_its_lesson(claim):
 
 
 def test_every_claim_names_an_experiment():
-    assert {c.lesson for c in cm.CLAIMS} <= set(cm.EXPERIMENTS)
     assert set(cm.EXPERIMENTS) == {c.lesson for c in cm.CLAIMS}
 
 
