@@ -41,7 +41,7 @@ def main():
     args = p.parse_args()
     device = torch.device(args.device) if args.device else d2l.try_gpu()
 
-    root = d2l.ensure_fashion_mnist()
+    root = d2l.infra.ensure_fashion_mnist()
     # the book's 4 workers on a machine with fewer cores makes PyTorch warn; that is the point
     warnings.filterwarnings("ignore", message="This DataLoader will create")
     book = data.DataLoader(datasets.FashionMNIST(root, train=True, transform=transforms.ToTensor()),

@@ -86,7 +86,7 @@ def main():
     # torch >= 2.15 warns at the book's float(l.sum()) of a tensor that requires grad, every step
     warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True to a scalar")
 
-    root = d2l.ensure_fashion_mnist()
+    root = d2l.infra.ensure_fashion_mnist()
     tt = transforms.ToTensor()
     book_train_iter = data.DataLoader(datasets.FashionMNIST(root, train=True, transform=tt), 256,
                                       shuffle=True, num_workers=args.workers)

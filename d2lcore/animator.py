@@ -12,8 +12,7 @@ import io
 import torch
 from matplotlib.figure import Figure
 
-from ._checks import check_positive_int, describe
-from .session import in_notebook
+from .infra.session import in_notebook
 from .plotting import set_axes
 
 
@@ -40,10 +39,9 @@ class Animator:
     def __init__(self, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
                  xscale="linear", yscale="linear", fmts=("-", "m--", "g-.", "r:"),
                  nrows=1, ncols=1, figsize=(3.5, 2.5)):
-        if legend is not None and (isinstance(legend, str) or not isinstance(legend, (list, tuple))):
-            raise TypeError(f"legend must be a list of labels, one per curve (e.g. ['train loss']), got {describe(legend)}")
+        if isinstance(legend, str):  # matplotlib would label the curves 'l', 'o', 's', 's'
+            raise TypeError(f"legend must be a list of labels, one per curve (e.g. ['train loss']), got {legend!r}")
         legend = [] if legend is None else list(legend)
-        nrows, ncols = check_positive_int("nrows", nrows), check_positive_int("ncols", ncols)
         # A bare Figure, not plt.subplots: pyplot would also show it at the end of the
         # cell, giving a second copy of the plot under the live one.
         self.fig = Figure(figsize=figsize)

@@ -1,7 +1,5 @@
-"""Multilayer perceptrons from a list of layer sizes."""
+"""Multilayer perceptrons from a list of layer sizes (lesson 08, "An MLP in a line")."""
 from torch import nn
-
-from ._checks import check_number, describe
 
 
 def mlp(sizes, activation=nn.ReLU, *, flatten=False, init_std=None):
@@ -18,13 +16,6 @@ def mlp(sizes, activation=nn.ReLU, *, flatten=False, init_std=None):
 
     Returns an nn.Sequential; `net[i]` indexes its layers as usual.
     """
-    sizes = list(sizes) if not isinstance(sizes, int) else None
-    if (sizes is None or len(sizes) < 2
-            or not all(isinstance(s, int) and not isinstance(s, bool) and s > 0 for s in sizes)):
-        raise ValueError(f"sizes must be a list of at least two positive ints, input first and output "
-                         f"last (e.g. [784, 256, 10]), got {describe(sizes)}")
-    if not callable(activation):
-        raise TypeError(f"activation must be a module class such as nn.ReLU, got {describe(activation)}")
     layers = [nn.Flatten()] if flatten else []
     for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))
@@ -32,9 +23,8 @@ def mlp(sizes, activation=nn.ReLU, *, flatten=False, init_std=None):
             layers.append(activation())
     net = nn.Sequential(*layers)
     if init_std is not None:
-        std = check_number("init_std", init_std, positive=True)
         for m in net.modules():
             if isinstance(m, nn.Linear):
-                nn.init.normal_(m.weight, std=std)
+                nn.init.normal_(m.weight, std=init_std)
                 nn.init.zeros_(m.bias)
     return net

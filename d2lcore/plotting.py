@@ -1,25 +1,20 @@
-"""Static plots: the book's `plot` helper and its figure-size and axes settings."""
+"""Static plots: the book's `plot`, `show_images` and `predict_ch3` (as `predict`), and run comparisons."""
 import matplotlib.pyplot as plt
 import torch
-from matplotlib.axes import Axes
+from torch import nn
 
-from ._checks import describe
+from .fashion_mnist import get_fashion_mnist_labels
+from .infra.device_errors import explain_device_errors, model_device
 
 
 def set_figsize(figsize=(3.5, 2.5)):
     """Set the default matplotlib figure size (inches) for the plots that follow."""
-    if (not isinstance(figsize, (tuple, list)) or len(figsize) != 2
-            or not all(isinstance(v, (int, float)) and not isinstance(v, bool) and v > 0 for v in figsize)):
-        raise ValueError(f"figsize must be (width, height) in inches, two positive numbers, got {describe(figsize)} "
-                         f"{figsize!r}")
     plt.rcParams["figure.figsize"] = tuple(figsize)
 
 
 def set_axes(axes, xlabel=None, ylabel=None, xlim=None, ylim=None, xscale="linear",
              yscale="linear", legend=None):
     """Set labels, limits, scales and legend of a matplotlib Axes, and draw a grid."""
-    if not isinstance(axes, Axes):
-        raise TypeError(f"axes must be a matplotlib Axes (e.g. plt.gca()), got {describe(axes)}")
     axes.set_xlabel(xlabel)
     axes.set_ylabel(ylabel)
     axes.set_xscale(xscale)
@@ -76,8 +71,6 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
     axes.cla()
     for x, y, fmt in zip(X, Y, fmts * (len(Y) // len(fmts) + 1)):
         if len(x):
-            if len(x) != len(y):
-                raise ValueError(f"x and y of a curve must have the same length, got {len(x)} and {len(y)}")
             axes.plot(x, y, fmt)
         else:
             axes.plot(y, fmt)
@@ -95,10 +88,6 @@ def show_images(imgs, num_rows, num_cols, titles=None, scale=1.5):
         imgs = imgs.detach().cpu()
         if imgs.dim() == 4 and imgs.shape[1] == 1:
             imgs = imgs[:, 0]
-    if len(imgs) < num_rows * num_cols:
-        raise ValueError(f"need {num_rows * num_cols} images for a {num_rows}x{num_cols} grid, got {len(imgs)}")
-    if titles is not None and len(titles) < num_rows * num_cols:
-        raise ValueError(f"need a title per image ({num_rows * num_cols}), got {len(titles)}")
     figsize = (num_cols * scale, num_rows * scale)
     _, axes = plt.subplots(num_rows, num_cols, figsize=figsize, squeeze=False)
     axes = axes.flatten()
@@ -117,12 +106,25 @@ def plot_histories(histories, key="test_acc", ylabel=None, **kwargs):
     histories: {name: history} with histories as returned by `d2lcore.train` (each has
     "epoch" and `key`). Other keyword arguments go to `plot` (xlim, yscale, figsize, ...).
     """
-    if not histories:
-        raise ValueError("histories is empty: pass {name: history, ...}")
-    for name, h in histories.items():
-        if key not in h or "epoch" not in h:
-            raise KeyError(f"history {name!r} has no {key!r} (it has {sorted(h)})")
     names = list(histories)
     kwargs.setdefault("figsize", (4.5, 2.5))
     plot([histories[n]["epoch"] for n in names], [histories[n][key] for n in names],
          xlabel="epoch", ylabel=ylabel or key.replace("_", " "), legend=names, **kwargs)
+
+
+def predict(net, test_iter, n=6, device=None):
+    """Show the first `n` Fashion-MNIST images of `test_iter` titled true / predicted (the book's predict_ch3).
+
+    Batches go where the model is (or to `device`); a module is put in eval mode.
+    """
+    X, y = next(iter(test_iter))
+    device = device or model_device(net)
+    if device is not None:
+        X, y = X.to(device), y.to(device)
+    if isinstance(net, nn.Module):
+        net.eval()
+    with torch.no_grad(), explain_device_errors(net, device=device):
+        preds = net(X).argmax(dim=1)
+    trues, guesses = get_fashion_mnist_labels(y[:n]), get_fashion_mnist_labels(preds[:n])
+    titles = [f"{t}\n{p}" for t, p in zip(trues, guesses)]
+    show_images(X[:n].reshape(n, *X.shape[-2:]), 1, n, titles=titles)

@@ -14,7 +14,7 @@ def _umask():
 def test_a_completed_block_replaces_the_file_with_the_umask_mode(tmp_path):
     target = tmp_path / "model.onnx"
     target.write_text("old")
-    with d2l.atomic_path(target) as tmp:
+    with d2l.infra.atomic_path(target) as tmp:
         assert tmp.parent == tmp_path and tmp != target
         tmp.write_text("new")
         assert target.read_text() == "old"  # readers still see the old file meanwhile
@@ -27,7 +27,7 @@ def test_a_failing_block_leaves_the_old_file_and_no_temporary(tmp_path):
     target = tmp_path / "data.bin"
     target.write_bytes(b"good")
     with pytest.raises(RuntimeError, match="interrupted"):
-        with d2l.atomic_path(target) as tmp:
+        with d2l.infra.atomic_path(target) as tmp:
             tmp.write_bytes(b"half")
             raise RuntimeError("interrupted")
     assert target.read_bytes() == b"good"
@@ -36,6 +36,6 @@ def test_a_failing_block_leaves_the_old_file_and_no_temporary(tmp_path):
 
 def test_a_failing_first_write_creates_nothing(tmp_path):
     with pytest.raises(KeyboardInterrupt):
-        with d2l.atomic_path(tmp_path / "new.txt"):
+        with d2l.infra.atomic_path(tmp_path / "new.txt"):
             raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []

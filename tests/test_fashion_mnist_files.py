@@ -20,7 +20,7 @@ import time
 
 import pytest
 
-from d2lcore import fashion_mnist_files as fm
+from d2lcore.infra import fashion_mnist_files as fm
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared" / "data" / "fashion-mnist"
@@ -212,7 +212,7 @@ def test_a_copy_killed_mid_write_leaves_no_file_that_passes_verification(tmp_pat
     root = tmp_path / "cache"
     raw = fm.raw_dir(root)
     code = textwrap.dedent(f"""
-        from d2lcore import fashion_mnist_files as fm
+        from d2lcore.infra import fashion_mnist_files as fm
         fm.ensure_fashion_mnist({str(root)!r}, system_dirs=[{str(ARCHIVES)!r}], download=False)
     """)
     proc = subprocess.Popen([sys.executable, "-c", code])
@@ -244,7 +244,7 @@ def test_a_copy_killed_mid_write_leaves_no_file_that_passes_verification(tmp_pat
 def test_two_processes_filling_the_cache_at_once_both_succeed(tmp_path):
     root = tmp_path / "cache"
     code = textwrap.dedent(f"""
-        from d2lcore import fashion_mnist_files as fm
+        from d2lcore.infra import fashion_mnist_files as fm
         fm.ensure_fashion_mnist({str(root)!r}, system_dirs=[{str(ARCHIVES)!r}], download=False)
         print("ok")
     """)

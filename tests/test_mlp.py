@@ -32,12 +32,3 @@ def test_mlp_is_a_single_linear_layer_for_two_sizes():
     assert len(net) == 1 and isinstance(net[0], nn.Linear)
 
 
-@pytest.mark.parametrize("sizes", [[10], [], 10, [10, 0, 3], [10, 2.5], [10, True]])
-def test_mlp_rejects_bad_sizes(sizes):
-    with pytest.raises(ValueError, match="sizes must be a list of at least two positive ints"):
-        d2l.mlp(sizes)
-
-
-def test_mlp_rejects_a_non_callable_activation():
-    with pytest.raises(TypeError, match="activation must be a module class"):
-        d2l.mlp([2, 3, 1], activation="relu")

@@ -51,28 +51,3 @@ def test_sgd_accepts_a_generator_of_parameters():
     torch.testing.assert_close(b.detach(), torch.tensor([-9.5]))
 
 
-@pytest.mark.parametrize("lr, batch_size, err, msg", [
-    (-0.1, 2, ValueError, "lr must be a positive number, got -0.1"),
-    (0, 2, ValueError, "lr must be a positive number"),
-    ("0.1", 2, TypeError, "lr must be a finite number, got str '0.1'"),
-    (math.nan, 2, TypeError, "lr must be a finite number"),
-    (0.1, 0, ValueError, "batch_size must be a positive int, got int 0"),
-    (0.1, -3, ValueError, "batch_size must be a positive int"),
-    (0.1, 2.5, ValueError, "batch_size must be a positive int"),
-])
-def test_sgd_rejects_bad_hyperparameters(lr, batch_size, err, msg):
-    w, b = _params_with_grad()
-    with pytest.raises(err, match=msg):
-        d2l.sgd([w, b], lr, batch_size)
-
-
-def test_sgd_says_when_backward_was_not_called():
-    w = torch.zeros(2, requires_grad=True)
-    with pytest.raises(ValueError, match=r"params\[0\].*has no gradient.*backward"):
-        d2l.sgd([w], 0.1, 1)
-
-
-def test_sgd_rejects_a_bare_tensor_instead_of_a_list():
-    w, _ = _params_with_grad()
-    with pytest.raises(TypeError, match="list of tensors"):
-        d2l.sgd(w, 0.1, 1)

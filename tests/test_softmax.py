@@ -26,15 +26,3 @@ def test_softmax_of_huge_logits_gives_no_nan():
     assert torch.isnan(naive / naive.sum()).any()  # what the stable version avoids
 
 
-def test_softmax_along_another_dim_and_in_half_precision():
-    X = torch.randn(3, 4)
-    torch.testing.assert_close(d2l.softmax(X, dim=0), torch.softmax(X, dim=0))
-    h = d2l.softmax(torch.tensor([[20.0, 0.0]], dtype=torch.float16))  # exp(20) overflows float16
-    assert h.dtype == torch.float16 and torch.isfinite(h).all()
-
-
-def test_softmax_rejects_integer_and_scalar_input():
-    with pytest.raises(TypeError, match="X must have a floating dtype"):
-        d2l.softmax(torch.tensor([[1, 2]]))
-    with pytest.raises(ValueError, match="at least one dimension"):
-        d2l.softmax(torch.tensor(1.0))

@@ -19,16 +19,3 @@ def test_timer_records_each_interval():
     assert t.cumsum() == pytest.approx([t.times[0], t.times[0] + t.times[1]])
 
 
-def test_timer_as_a_context_manager():
-    with d2l.Timer() as t:
-        time.sleep(0.01)
-    assert len(t.times) == 1 and t.times[0] >= 0.01
-
-
-def test_timer_errors_say_what_to_call():
-    t = d2l.Timer()
-    t.stop()
-    with pytest.raises(RuntimeError, match="call start"):
-        t.stop()
-    with pytest.raises(RuntimeError, match="at least one recorded time"):
-        d2l.Timer().avg()

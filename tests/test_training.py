@@ -80,7 +80,7 @@ def test_a_non_finite_loss_stops_training_at_once_naming_epoch_and_step():
 
     def loss(y_hat, y):  # becomes nan on the 3rd step of the 2nd epoch (step 7 overall)
         calls["n"] += 1
-        l = nn.functional.cross_entropy(y_hat, y)
+        l = nn.functional.cross_entropy(y_hat, y, reduction="none")
         return l * float("nan") if calls["n"] == 7 else l
 
     net = nn.Linear(2, 3)
@@ -129,11 +129,6 @@ def test_an_interrupted_run_leaves_a_usable_model():
     assert d2l.evaluate_accuracy(net, test_iter) >= 0.8
 
 
-def test_train_rejects_a_bad_epoch_count():
-    with pytest.raises(ValueError, match="num_epochs must be a positive int"):
-        d2l.train(nn.Linear(2, 3), [], [], nn.CrossEntropyLoss(), 0, None)
-
-
 def test_predict_titles_images_with_true_and_predicted_labels():
     X = torch.zeros(8, 1, 28, 28)
     y = torch.tensor([0, 1, 2, 3, 4, 5, 6, 7])
@@ -178,14 +173,15 @@ def test_progress_bar_over_batches_when_asked(capsys):
 
 
 def test_progress_is_off_when_headless_or_outside_a_notebook(monkeypatch):
-    from d2lcore.training import _progress_wanted
+    from d2lcore.infra.session import progress_bar
+    batches = [1, 2]
     monkeypatch.delenv("D2L_HEADLESS", raising=False)
-    assert _progress_wanted(None) is False  # pytest is no notebook
-    monkeypatch.setattr("d2lcore.session.in_notebook", lambda: True)
-    assert _progress_wanted(None) is True
+    assert progress_bar(batches, 1) is batches  # pytest is no notebook
+    monkeypatch.setattr("d2lcore.infra.session.in_notebook", lambda: True)
+    assert progress_bar(batches, 1) is not batches
     monkeypatch.setenv("D2L_HEADLESS", "1")
-    assert _progress_wanted(None) is False
-    assert _progress_wanted(True) is True and _progress_wanted(False) is False
+    assert progress_bar(batches, 1) is batches
+    assert progress_bar(batches, 1, True) is not batches and progress_bar(batches, 1, False) is batches
 
 
 def test_gradient_clipping_caps_the_global_norm_before_each_step():
@@ -203,13 +199,6 @@ def test_gradient_clipping_caps_the_global_norm_before_each_step():
     assert len(seen) == 3 and all(n <= 0.5 + 1e-5 for n in seen)
 
 
-def test_clipping_a_function_net_with_a_scratch_updater_is_refused_clearly():
-    X, y = _blobs(10)
-    W = torch.zeros(2, 3, requires_grad=True)
-    with pytest.raises(ValueError, match="clip_grad_norm needs the parameters"):
-        d2l.train_epoch(lambda X: X @ W, [(X, y)], nn.CrossEntropyLoss(), lambda n: None, clip_grad_norm=1.0)
-
-
 def test_scheduler_per_epoch_and_per_batch_and_lr_in_the_history():
     train_iter, test_iter = _iters(bs=100)  # 5 batches per epoch
     net = nn.Linear(2, 3)
@@ -223,11 +212,6 @@ def test_scheduler_per_epoch_and_per_batch_and_lr_in_the_history():
     hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 2, opt, device="cpu",
                      animate=False, scheduler=sched, scheduler_step="batch")
     assert hist["lr"] == [1.0, pytest.approx(1 / 6)]  # 5 steps in epoch 1
-
-
-def test_a_bad_scheduler_step_is_rejected():
-    with pytest.raises(ValueError, match="scheduler_step must be 'epoch' or 'batch'"):
-        d2l.train(nn.Linear(2, 3), [], [], nn.CrossEntropyLoss(), 1, None, scheduler_step="step")
 
 
 INTERRUPTED_RUN = """

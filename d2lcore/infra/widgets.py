@@ -10,8 +10,8 @@ code: `linreg_demo` (lesson 01), `robust_fit_demo` (lesson 06), `softmax_overflo
 import matplotlib.pyplot as plt
 import torch
 
-from ._checks import check_callable, check_number, check_positive_int
-from .losses import huber_loss, l1_loss, squared_loss
+from ..linear_regression import squared_loss
+from ..losses import huber_loss, l1_loss
 from .session import interactive
 
 
@@ -20,7 +20,6 @@ def live_demo(draw, **controls):
 
     Returns None either way: the widgets, or the figure, are the cell's output.
     """
-    check_callable("draw", draw, "a function draw(**values) that plots")
     if not interactive():
         draw(**{name: w.value for name, w in controls.items()})
         plt.show()
@@ -53,10 +52,6 @@ def linreg_demo(lr=0.03, batch_size=10, noise=0.5, num_epochs=10, seed=0):
 
     Returns the fitted (slope, intercept) and the loss history (mean loss after every step).
     """
-    lr = check_number("lr", lr, positive=True)
-    batch_size = check_positive_int("batch_size", batch_size)
-    noise = check_number("noise", noise, nonnegative=True)
-    num_epochs = check_positive_int("num_epochs", num_epochs)
     g = torch.Generator().manual_seed(seed)
     x = torch.rand(200, generator=g) * 4 - 2
     y = 2 * x + 4.2 + noise * torch.randn(200, generator=g)
@@ -89,8 +84,6 @@ def linreg_demo(lr=0.03, batch_size=10, noise=0.5, num_epochs=10, seed=0):
 
 def robust_fit_demo(delta=1.0, outlier_y=30.0, seed=0):
     """Lesson 06 live: lines fitted with L2, L1 and Huber(delta) to data with three outliers at outlier_y."""
-    delta = check_number("delta", delta, positive=True)
-    outlier_y = check_number("outlier_y", outlier_y)
     g = torch.Generator().manual_seed(seed)
     x = torch.linspace(0, 10, 30)
     y = 2 * x + 1 + 0.5 * torch.randn(30, generator=g)
@@ -113,7 +106,6 @@ def softmax_overflow_demo(scale=100.0, dtype="float32"):
     if dtype not in dtypes:
         raise ValueError(f"dtype must be one of {', '.join(map(repr, dtypes))}, got {dtype!r}")
     dt = dtypes[dtype]
-    scale = check_number("scale", scale)
     logits = (scale * torch.tensor([1.0, 0.5, -1.0])).to(dt)
     e = torch.exp(logits)
     naive = (e / e.sum()).float()

@@ -20,3 +20,15 @@ def in_notebook():
 def interactive():
     """True in a notebook kernel that is not marked headless with D2L_HEADLESS."""
     return not os.environ.get("D2L_HEADLESS") and in_notebook()
+
+
+def progress_bar(batches, epoch, progress=None):
+    """`batches` wrapped in a tqdm bar when `progress` is True, or None and a person watches.
+
+    Headless runs get none: a bar's rate and time left are never the same twice in stored output.
+    """
+    if not (interactive() if progress is None else progress):
+        return batches
+    from tqdm.auto import tqdm
+    return tqdm(batches, total=len(batches) if hasattr(batches, "__len__") else None,
+                desc=f"epoch {epoch}", leave=False)

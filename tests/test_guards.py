@@ -1,0 +1,125 @@
+"""The guarded mistakes: each would otherwise give a silently wrong result (or a misleading torch
+error). d2lcore validates nothing else — elsewhere torch's and Python's own errors speak.
+
+One row per mistake: the call, the error, words the message must contain. README ("Guarded
+mistakes") lists the same mistakes.
+"""
+import functools
+
+import pytest
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+import d2lcore as d2l
+
+T = torch.tensor
+SCORES = torch.randn(4, 3)
+LABELS = T([0, 1, 2, 0])
+PROBS = torch.softmax(SCORES, dim=1)
+
+
+def _train_epoch(net=None, loss=None, updater=None, batches=None):
+    net = net or nn.Linear(3, 3)
+    updater = updater or torch.optim.SGD(net.parameters(), lr=0.1)
+    return lambda: d2l.train_epoch(net, batches or [(torch.randn(4, 3), LABELS)], loss or nn.CrossEntropyLoss(),
+                                   updater)
+
+
+def _scratch_epoch(loss):
+    W = torch.zeros(3, 3, requires_grad=True)
+    return lambda: d2l.train_epoch(lambda X: X @ W, [(torch.randn(4, 3), LABELS)], loss,
+                                   lambda n: d2l.sgd([W], 0.1, n))
+
+
+CASES = [
+    # labels: uint8/bool index as a mask, (n, 1) picks an (n, n) table, -1 picks the last class
+    ("uint8 labels", lambda: d2l.cross_entropy(PROBS, LABELS.to(torch.uint8)), TypeError, "int64 class indices"),
+    ("uint8 labels, logits", lambda: d2l.cross_entropy_from_logits(SCORES, LABELS.to(torch.uint8)), TypeError,
+     "convert them with y.long()"),
+    ("(n, 1) labels", lambda: d2l.cross_entropy(PROBS, LABELS.reshape(-1, 1)), ValueError, "must have shape (n,) = (4,)"),
+    ("label -1", lambda: d2l.cross_entropy_from_logits(SCORES, T([0, -1, 0, 0])), ValueError,
+     "labels must be in [0, 3) for 3 classes, got values from -1 to 0"),
+    ("label = q", lambda: d2l.cross_entropy(PROBS, T([0, 1, 2, 3])), ValueError, "got values from 0 to 3"),
+    # accuracy: one float column would be truncated to class numbers, (n, 1) labels broadcast
+    ("(n, 1) float scores", lambda: d2l.accuracy(torch.rand(4, 1), LABELS), ValueError, "one column of scores"),
+    ("(n, 1) predictions", lambda: d2l.accuracy(LABELS.reshape(-1, 1), LABELS), ValueError, "table of pairs"),
+    ("(n, 1) labels for accuracy", lambda: d2l.accuracy(SCORES, LABELS.reshape(-1, 1)), ValueError,
+     "would broadcast into a table of pairs"),
+    # the loss's reduction is stated, never guessed
+    ("summing lambda", _train_epoch(loss=lambda y_hat, y: F.cross_entropy(y_hat, y, reduction="sum")), ValueError,
+     "does not say whether it is a mean or a sum"),
+    ("summing partial, scratch updater",
+     _scratch_epoch(functools.partial(F.cross_entropy, reduction="sum")), ValueError, "reduction='none'"),
+    ("per-example loss of the wrong size", _train_epoch(loss=lambda y_hat, y: (y_hat - y.reshape(-1, 1)) ** 2),
+     ValueError, "one value per example (4)"),
+    # an optimizer over another model's parameters trains nothing
+    ("optimizer of another model", _train_epoch(updater=torch.optim.SGD(nn.Linear(3, 3).parameters(), lr=0.1)),
+     ValueError, "holds none of the model's parameters"),
+    # device='meta' would erase the weights
+    ("train on meta", lambda: d2l.train(nn.Linear(3, 3), [], [], nn.CrossEntropyLoss(), 1, None, device="meta",
+                                        animate=False), ValueError, "would erase its weights"),
+    ("scheduler_step typo", lambda: d2l.train(nn.Linear(3, 3), [], [], nn.CrossEntropyLoss(), 1, None,
+                                              scheduler_step="step"), ValueError, "'epoch' or 'batch'"),
+    # zip would silently drop values; matplotlib would label curves 'l', 'o', 's', 's'
+    ("Accumulator.add with too few values", lambda: d2l.Accumulator(2).add(1.0), ValueError, "expects 2 values, got 1"),
+    ("Animator legend as a string", lambda: d2l.Animator(legend="loss"), TypeError, "one per curve"),
+    ("loader of mismatched tensors", lambda: d2l.TensorLoader(SCORES, LABELS[:3], 2), ValueError,
+     "same length and device"),
+    ("non-finite loss", _train_epoch(batches=[(torch.full((4, 3), float("nan")), LABELS)]), d2l.NonFiniteLossError,
+     "epoch 1, step 1 of 1"),
+]
+
+
+@pytest.mark.parametrize("mistake, call, error, says", CASES, ids=[c[0] for c in CASES])
+def test_a_silent_mistake_gets_a_clear_error(mistake, call, error, says):
+    with pytest.raises(error) as e:
+        call()
+    assert says in str(e.value), f"{mistake}: expected the message to say {says!r}, got: {e.value}"
+
+
+def test_the_label_mistakes_are_really_silent_without_the_guard():
+    """Why the label guards exist: the unguarded lesson code returns numbers, not an error."""
+    n = len(LABELS)
+    assert PROBS[torch.arange(n), LABELS.reshape(-1, 1)].shape == (n, n)  # (n, 1) labels: a table
+    assert PROBS[torch.arange(n), T([0, -1, 0, 0])][1] == PROBS[1, 2]  # -1 quietly means the last class
+    truncated = torch.rand(n, 1).type(LABELS.dtype).reshape(-1)  # the book's accuracy on one float column
+    assert torch.equal(truncated, torch.zeros(n, dtype=torch.long))  # every score < 1 becomes class 0
+
+
+def test_an_optimizer_over_some_of_the_models_parameters_is_fine():
+    net = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3))
+    head_only = torch.optim.SGD(net[1].parameters(), lr=0.1)  # fine-tuning a part is legitimate
+    d2l.train_epoch(net, [(torch.randn(4, 3), LABELS)], nn.CrossEntropyLoss(), head_only)
+
+
+def test_train_on_meta_leaves_the_weights_where_they_were():
+    net = nn.Linear(3, 3)
+    before = net.weight.detach().clone()
+    with pytest.raises(ValueError):
+        d2l.train(net, [], [], nn.CrossEntropyLoss(), 1, torch.optim.SGD(net.parameters(), lr=0.1), device="meta")
+    assert net.weight.device.type == "cpu" and torch.equal(net.weight.detach(), before)
+
+
+@pytest.mark.parametrize("reduction", ["mean", "sum", "none"])
+def test_every_stated_reduction_reports_the_same_mean_loss_and_takes_the_same_step(reduction):
+    X, y = torch.randn(8, 3), T([0, 1, 2, 0, 1, 2, 0, 1])
+    results = []
+    for loss in (nn.CrossEntropyLoss(reduction=reduction), d2l.cross_entropy_from_logits):
+        torch.manual_seed(0)
+        net = nn.Linear(3, 3)
+        mean_loss, _ = d2l.train_epoch(net, [(X, y)], loss, torch.optim.SGD(net.parameters(), lr=0.5))
+        results.append((mean_loss, net.weight.detach().clone()))
+    assert results[0][0] == pytest.approx(results[1][0], rel=1e-6)
+    torch.testing.assert_close(results[0][1], results[1][1])
+
+
+def test_an_in_place_edit_of_a_batch_does_not_change_the_stored_split():
+    images, labels = torch.arange(12, dtype=torch.float32).reshape(6, 2), torch.arange(6)
+    for shuffle in (False, True):
+        loader = d2l.TensorLoader(images, labels, 3, shuffle=shuffle, seed=0)
+        for X, y in loader:
+            X.zero_()
+            y.fill_(-1)
+        assert torch.equal(images, torch.arange(12, dtype=torch.float32).reshape(6, 2))
+        assert torch.equal(labels, torch.arange(6))

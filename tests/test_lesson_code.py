@@ -1,0 +1,81 @@
+"""d2lcore is the lessons' own code: each function below is written in a lesson, and d2lcore's
+version must contain the lesson's lines, in the lesson's order. d2lcore may add lines between
+them (a guard, a device move, each with a comment saying why), and may extend a block's header
+(`with torch.no_grad():` -> `with torch.no_grad(), explain_device_errors(...):`).
+
+Where keeping the text in step is not practical, the lesson checks the behaviour instead:
+`train_epoch` (lesson 04 shows the hand-written loop and d2l.train_epoch take identical steps),
+`softmax` and `log_softmax` (lesson 07 asserts they agree with torch's and passes the self-check).
+"""
+import ast
+import inspect
+import json
+import pathlib
+import re
+
+import pytest
+
+import d2lcore as d2l
+
+NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
+
+# (notebook, the function's name there, d2lcore's function)
+PAIRS = [
+    ("01_linear_regression_scratch", "synthetic_data", d2l.synthetic_data),
+    ("01_linear_regression_scratch", "linreg", d2l.linreg),
+    ("01_linear_regression_scratch", "squared_loss", d2l.squared_loss),
+    ("01_linear_regression_scratch", "sgd", d2l.sgd),
+    ("04_softmax_scratch", "cross_entropy", d2l.cross_entropy),
+    ("04_softmax_scratch", "accuracy", d2l.accuracy),
+    ("04_softmax_scratch", "evaluate_accuracy", d2l.evaluate_accuracy),
+    ("07_softmax_numerics", "cross_entropy_from_logits", d2l.cross_entropy_from_logits),
+]
+
+
+def _body_lines(source, name):
+    """The statements of function `name` in `source`, one stripped line each: no docstring,
+    no comments, `d2l.` prefixes dropped, and an index built with torch.arange on the data's
+    device read as the lesson's range(len(...))."""
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.FunctionDef) and node.name == name:
+            body = node.body[1:] if isinstance(node.body[0], ast.Expr) and isinstance(
+                node.body[0].value, ast.Constant) else node.body
+            text = "\n".join(source.splitlines()[body[0].lineno - 1:node.end_lineno])
+            lines = [re.sub(r"\s+#.*$", "", line).strip() for line in text.splitlines()]
+            lines = [line.replace("d2l.", "") for line in lines if line and not line.startswith("#")]
+            return [re.sub(r"torch\.arange\(len\((\w+)\), device=\w+\.device\)", r"range(len(\1))", line)
+                    for line in lines]
+    raise LookupError(name)
+
+
+def _lesson_source(notebook, name):
+    cells = json.loads((NOTEBOOKS / f"{notebook}.ipynb").read_text())["cells"]
+    for cell in cells:
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and re.search(rf"^def {name}\(", src, re.M):
+            return src
+    raise LookupError(f"{notebook} defines no {name}")
+
+
+def _matches(lesson_line, core_line):
+    return core_line == lesson_line or (
+        lesson_line.endswith(":") and core_line.endswith(":") and core_line.startswith(lesson_line[:-1]))
+
+
+@pytest.mark.parametrize("notebook, name, ours", PAIRS, ids=[f"{p[0][:2]}-{p[1]}" for p in PAIRS])
+def test_d2lcore_holds_the_lessons_lines_in_order(notebook, name, ours):
+    lesson = _body_lines(_lesson_source(notebook, name), name)
+    core = _body_lines(inspect.getsource(inspect.getmodule(ours)), ours.__name__)
+    i = 0
+    for line in core:
+        if i < len(lesson) and _matches(lesson[i], line):
+            i += 1
+    assert i == len(lesson), (f"d2lcore's {ours.__name__} has drifted from lesson {notebook[:2]}'s: the lesson's line "
+                              f"{lesson[i]!r} is missing (in order) from d2lcore's\n" + "\n".join(core))
+
+
+@pytest.mark.parametrize("notebook, name, ours", PAIRS, ids=[f"{p[0][:2]}-{p[1]}" for p in PAIRS])
+def test_d2lcores_docstring_points_to_the_lesson(notebook, name, ours):
+    lesson = str(int(notebook[:2]))
+    assert re.search(rf"lesson 0?{lesson}\b", ours.__doc__ or "", re.I), f"{ours.__name__}'s docstring names no lesson {lesson}"
+
