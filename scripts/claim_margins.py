@@ -627,6 +627,8 @@ CLAIMS = [
           'assert final_loss("batch norm", 0.1) < final_loss("none", 0.1) / 2'),
     Claim("12", "lr 0.1: layer norm / none, final loss", lambda r: r["ln_over_none_lr0.1"], "<", 0.75,
           'assert final_loss("layer norm", 0.1) < 0.75 * final_loss("none", 0.1)'),
+    Claim("12", "lr 0.1: layer norm / none, final loss (lower end)", lambda r: r["ln_over_none_lr0.1"], ">", 0.3,
+          'assert final_loss("layer norm", 0.1) > 0.3 * final_loss("none", 0.1)'),
     Claim("12", "lr 1.0: no normalisation, final loss", lambda r: r["none_loss_lr1"], ">", 1, 'final_loss("none", 1.0) > 1'),
     Claim("12", "lr 1.0: batch norm, final loss", lambda r: r["bn_loss_lr1"], "<", 0.6, 'final_loss("batch norm", 1.0) < 0.6'),
     Claim("12", "lr 1.0: layer norm / batch norm, final loss", lambda r: r["ln_loss_lr1"] / r["bn_loss_lr1"], ">", 2,
