@@ -3,7 +3,7 @@ import torch
 from torch import nn
 
 from .infra.device_errors import explain_device_errors, model_device
-from .infra.guards import check_predictions
+from .infra.guards import guard_predictions
 from .utils import Accumulator
 
 
@@ -16,7 +16,7 @@ def accuracy(y_hat, y):
     """
     if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
         y_hat = y_hat.argmax(axis=1)
-    check_predictions(y_hat, y)  # one float column, or (n, 1) labels, would count nonsense
+    guard_predictions(y_hat, y)  # one float column, or (n, 1) labels, would count nonsense
     cmp = y_hat.type(y.dtype) == y
     return cmp.sum()
 

@@ -4,7 +4,7 @@ softmax and log_softmax share one max shift, `_shift` (lesson 07, "The max trick
 """
 import torch
 
-from .infra.guards import check_labels
+from .infra.guards import guard_labels
 
 
 def _shift(X):
@@ -39,7 +39,7 @@ def cross_entropy(y_hat, y):
     y_hat: float (n, q) probabilities (softmax rows); y: int64 (n,) classes in [0, q).
     A probability that underflowed to 0 gives inf: use `cross_entropy_from_logits`.
     """
-    check_labels(y_hat, y)  # uint8 labels would index as a mask, (n, 1) ones pick an (n, n) table
+    guard_labels(y_hat, y)  # uint8 labels would index as a mask, (n, 1) ones pick an (n, n) table
     # torch.arange on y_hat's device: indexing with Python's range would copy an index to the GPU every step
     return -torch.log(y_hat[torch.arange(len(y_hat), device=y_hat.device), y])
 
@@ -50,5 +50,5 @@ def cross_entropy_from_logits(o, y):
     o: float (n, q) raw scores (no softmax applied); y: int64 (n,) classes in [0, q).
     Equals F.cross_entropy(o, y, reduction='none'); finite whenever the scores are.
     """
-    check_labels(o, y)
+    guard_labels(o, y)
     return -log_softmax(o)[torch.arange(len(o), device=o.device), y]

@@ -11,7 +11,7 @@ from torch import nn
 from .animator import Animator
 from .devices import try_gpu
 from .infra.device_errors import explain_device_errors, model_device
-from .infra.guards import (FiniteGuard, NonFiniteLossError, check_optimizer_matches, check_train_device,
+from .infra.guards import (FiniteGuard, NonFiniteLossError, guard_optimizer_matches, guard_train_device,
                            reduce_loss)
 from .infra.session import progress_bar
 from .metrics import accuracy, evaluate_accuracy
@@ -40,7 +40,7 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
     if isinstance(net, nn.Module):
         net.train()
     device = device or model_device(net)
-    check_optimizer_matches(updater, net)
+    guard_optimizer_matches(updater, net)
     optimizer = isinstance(updater, torch.optim.Optimizer)
     metric = Accumulator(3)  # summed loss, correct predictions, examples
     finite = FiniteGuard(epoch, train_iter)  # nan/inf stops training, with no GPU wait per step
@@ -84,7 +84,7 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     if scheduler_step not in ("epoch", "batch"):  # a typo would silently never step it
         raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
     if isinstance(net, nn.Module):
-        device = check_train_device(device or try_gpu())  # refuses 'meta', which would erase the weights
+        device = guard_train_device(device or try_gpu())  # refuses 'meta', which would erase the weights
         net.to(device)
     animator = Animator(xlabel="epoch", xlim=[1, num_epochs],
                         legend=["train loss", "train acc", "test acc"]) if animate else None

@@ -79,3 +79,14 @@ def test_d2lcores_docstring_points_to_the_lesson(notebook, name, ours):
     lesson = str(int(notebook[:2]))
     assert re.search(rf"lesson 0?{lesson}\b", ours.__doc__ or "", re.I), f"{ours.__name__}'s docstring names no lesson {lesson}"
 
+
+
+def test_every_top_level_name_is_used_by_a_lesson():
+    """The curated namespace holds what the lessons call; the rest lives in submodules."""
+    used = set()
+    for path in NOTEBOOKS.glob("*.ipynb"):
+        for cell in json.loads(path.read_text())["cells"]:
+            if cell["cell_type"] == "code":
+                used |= set(re.findall(r"\bd2l\.([A-Za-z_]\w*)", "".join(cell["source"])))
+    unused = sorted(set(d2l.__all__) - used)
+    assert not unused, f"no lesson uses d2l.{', d2l.'.join(unused)}: move them to a submodule"

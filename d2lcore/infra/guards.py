@@ -25,7 +25,7 @@ def describe(x):
     return f"{type(x).__name__} {x!r}"
 
 
-def check_labels(scores, y):
+def guard_labels(scores, y):
     """y must be int64 (n,) class indices in [0, q) for scores (n, q); the range only on the CPU
     (on a GPU reading y would make every step wait; torch's own index check fires there)."""
     if y.dtype != torch.int64:
@@ -38,7 +38,7 @@ def check_labels(scores, y):
                          f"got values from {int(y.min())} to {int(y.max())}")
 
 
-def check_predictions(y_hat, y):
+def guard_predictions(y_hat, y):
     """After the argmax, y_hat must be class predictions of y's shape (the book accepts float ones, 1-D)."""
     if y_hat.dim() > 1 and y_hat.is_floating_point():
         raise ValueError(f"accuracy needs scores (n, q) with q >= 2 classes, or class predictions (n,); "
@@ -72,7 +72,7 @@ def reduce_loss(loss, l, n):
                      "nn loss module such as nn.CrossEntropyLoss(), whose .reduction says")
 
 
-def check_optimizer_matches(updater, net):
+def guard_optimizer_matches(updater, net):
     """An optimizer built over another model's parameters would train nothing, silently."""
     if isinstance(updater, torch.optim.Optimizer) and isinstance(net, torch.nn.Module):
         held = {id(p) for group in updater.param_groups for p in group["params"]}
@@ -81,7 +81,7 @@ def check_optimizer_matches(updater, net):
                              "nothing; build it from this model: torch.optim.SGD(net.parameters(), lr=...)")
 
 
-def check_train_device(device):
+def guard_train_device(device):
     device = torch.device(device)
     if device.type == "meta":
         raise ValueError("device='meta' holds no values: moving the model there would erase its weights")
