@@ -4,7 +4,7 @@ Lessons write things from scratch first; later lessons import the versions here.
 says which lesson derives it. `d2lcore.infra` holds what a lesson need not read: the data files
 and their cache, atomic writes, device-error messages, the guards, session detection, widgets.
 """
-from . import infra
+from . import book, infra
 from .animator import Animator
 from .devices import try_gpu
 from .fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist
@@ -40,3 +40,11 @@ __all__ = [
     "check_optimizer", "check_dropout", "check_clip_gradients", "check_batch_norm", "check_quantize",
 ]
 __version__ = "0.1.0"
+
+
+def __getattr__(name):
+    """The book's other names (`d2l.reshape`, `d2l.plt`, `d2l.train_ch3`, ...), from `d2lcore.book`:
+    pasted book cells find them, and the curated namespace above stays what the lessons use."""
+    if name in book.__all__:
+        return getattr(book, name)
+    raise AttributeError(f"module 'd2lcore' has no attribute {name!r}")

@@ -1,0 +1,114 @@
+"""The book's compatibility surface: names D2L's PyTorch cells call on `d2l` that are not part of
+d2lcore's own namespace.
+
+`import d2lcore as d2l` serves these through the package's module-level `__getattr__`, so a
+pasted book cell finds `d2l.reshape`, `d2l.plt` or `d2l.train_ch3`, while `dir(d2l)` and
+`d2l.__all__` stay the 45 names the lessons use. Each alias is one line with the book's meaning
+and no checks; the `*_ch3` functions follow the book's contracts (what they take, return and
+assert), built on d2lcore's Accumulator, Animator and evaluate_accuracy.
+"""
+import torch
+from matplotlib import pyplot as plt
+from torch import nn
+
+from .animator import Animator
+from .devices import cpu, num_gpus, try_all_gpus
+from .infra.device_errors import model_device
+from .metrics import evaluate_accuracy
+from .plotting import predict, set_axes, set_figsize
+from .utils import Accumulator
+
+# one-line aliases, as the book's d2l.torch defines them
+ones, zeros, tensor, arange, meshgrid = torch.ones, torch.zeros, torch.tensor, torch.arange, torch.meshgrid
+sin, sinh, cos, cosh, tanh, linspace = torch.sin, torch.sinh, torch.cos, torch.cosh, torch.tanh, torch.linspace
+exp, log, normal, rand, randn, matmul = torch.exp, torch.log, torch.normal, torch.rand, torch.randn, torch.matmul
+int32, float32, concat, stack, abs, eye = torch.int32, torch.float32, torch.cat, torch.stack, torch.abs, torch.eye
+sigmoid, batch_matmul = torch.sigmoid, torch.bmm
+numpy = lambda x, *args, **kwargs: x.detach().numpy(*args, **kwargs)  # noqa: E731
+size = lambda x, *args, **kwargs: x.numel(*args, **kwargs)  # noqa: E731
+reshape = lambda x, *args, **kwargs: x.reshape(*args, **kwargs)  # noqa: E731
+to = lambda x, *args, **kwargs: x.to(*args, **kwargs)  # noqa: E731
+reduce_sum = lambda x, *args, **kwargs: x.sum(*args, **kwargs)  # noqa: E731
+argmax = lambda x, *args, **kwargs: x.argmax(*args, **kwargs)  # noqa: E731
+astype = lambda x, *args, **kwargs: x.type(*args, **kwargs)  # noqa: E731
+transpose = lambda x, *args, **kwargs: x.t(*args, **kwargs)  # noqa: E731
+reduce_mean = lambda x, *args, **kwargs: x.mean(*args, **kwargs)  # noqa: E731
+
+
+def use_svg_display():
+    """Draw inline figures as SVG in Jupyter (the book's first plotting call)."""
+    from matplotlib_inline import backend_inline
+    backend_inline.set_matplotlib_formats("svg")
+
+
+def _correct(y_hat, y):
+    """The book's accuracy count, without d2lcore's guard: its regression cells pass (n, 1)
+    predictions and count nothing meaningful, but must run."""
+    if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
+        y_hat = y_hat.argmax(axis=1)
+    return (y_hat.type(y.dtype) == y).sum()
+
+
+def train_epoch_ch3(net, train_iter, loss, updater):
+    """One epoch as the book's: returns (mean training loss, training accuracy) as floats.
+
+    loss is per-example (the book's convention); updater a torch optimizer (stepped on the
+    mean) or `updater(batch_size)` (after backward of the sum). Unlike the book, the sums stay
+    on the device until the end, and batches go to an nn.Module's device.
+    """
+    if isinstance(net, nn.Module):
+        net.train()
+    device = model_device(net)
+    metric = Accumulator(3)  # summed loss, correct predictions, examples
+    for X, y in train_iter:
+        if device is not None:
+            X, y = X.to(device), y.to(device)
+        y_hat = net(X)
+        l = loss(y_hat, y)
+        if isinstance(updater, torch.optim.Optimizer):
+            updater.zero_grad()
+            l.mean().backward()
+            updater.step()
+        else:
+            l.sum().backward()
+            updater(X.shape[0])
+        metric.add(l.sum().detach(), _correct(y_hat.detach(), y), y.numel())
+    return metric[0] / metric[2], metric[1] / metric[2]
+
+
+def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
+    """The book's train_ch3: draws train loss, train and test accuracy live, returns None, and
+    asserts what the book asserts after the last epoch (train loss < 0.5, accuracies in (0.7, 1])."""
+    animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=[0.3, 0.9],
+                        legend=["train loss", "train acc", "test acc"])
+    for epoch in range(num_epochs):
+        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
+        test_acc = evaluate_accuracy(net, test_iter)
+        animator.add(epoch + 1, train_metrics + (test_acc,))
+    train_loss, train_acc = train_metrics
+    assert train_loss < 0.5, train_loss
+    assert 0.7 < train_acc <= 1, train_acc
+    assert 0.7 < test_acc <= 1, test_acc
+
+
+def predict_ch3(net, test_iter, n=6):
+    """The book's predict_ch3: the first n test images titled with true and predicted labels."""
+    predict(net, test_iter, n)
+
+
+def evaluate_loss(net, data_iter, loss):
+    """Mean per-example loss of `net` over `data_iter` (the book's, from model selection)."""
+    metric = Accumulator(2)  # summed loss, number of losses
+    with torch.no_grad():
+        for X, y in data_iter:
+            out = net(X)
+            l = loss(out, y.reshape(out.shape))
+            metric.add(l.sum(), l.numel())
+    return metric[0] / metric[1]
+
+
+__all__ = ["ones", "zeros", "tensor", "arange", "meshgrid", "sin", "sinh", "cos", "cosh", "tanh", "linspace",
+           "exp", "log", "normal", "rand", "randn", "matmul", "int32", "float32", "concat", "stack", "abs", "eye",
+           "sigmoid", "batch_matmul", "numpy", "size", "reshape", "to", "reduce_sum", "argmax", "astype",
+           "transpose", "reduce_mean", "plt", "use_svg_display", "set_figsize", "set_axes", "cpu", "num_gpus",
+           "try_all_gpus", "train_epoch_ch3", "train_ch3", "predict_ch3", "evaluate_loss"]

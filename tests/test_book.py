@@ -1,0 +1,165 @@
+"""The book's compatibility surface (`d2lcore.book`), called the way the book's PyTorch cells call
+it: the book's shapes, return types and asserts. Written from the book's contracts."""
+import matplotlib.pyplot as plt
+import numpy as np
+import pytest
+import torch
+from torch import nn
+
+import d2lcore as d2l
+
+
+def _blobs(n=600, seed=0):
+    g = torch.Generator().manual_seed(seed)
+    y = torch.randint(0, 3, (n,), generator=g)
+    return torch.tensor([[3.0, 0.0], [-3.0, 0.0], [0.0, 3.0]])[y] + torch.randn(n, 2, generator=g), y
+
+
+def test_book_names_are_served_but_stay_out_of_the_curated_namespace():
+    for name in d2l.book.__all__:
+        assert getattr(d2l, name) is getattr(d2l.book, name)
+        assert name not in d2l.__all__ and name not in dir(d2l)
+    assert len(d2l.__all__) == 45
+    with pytest.raises(AttributeError, match="has no attribute 'train_ch4'"):
+        d2l.train_ch4
+
+
+def test_tensor_aliases_behave_as_the_books():
+    x = d2l.arange(12, dtype=d2l.float32)
+    X = d2l.reshape(x, (3, 4))
+    assert X.shape == (3, 4) and d2l.size(X) == 12
+    assert d2l.reduce_sum(X).item() == 66.0 and d2l.reduce_sum(X, axis=0).tolist() == [12.0, 15.0, 18.0, 21.0]
+    assert d2l.argmax(X, axis=1).tolist() == [3, 3, 3]
+    assert d2l.astype(X > 5, d2l.float32).dtype == torch.float32
+    assert isinstance(d2l.numpy(X.requires_grad_()), np.ndarray)
+    assert d2l.matmul(d2l.ones(2, 3), d2l.ones(3, 1)).shape == (2, 1)
+    assert d2l.normal(0, 1, (5, 2)).shape == (5, 2)
+    torch.testing.assert_close(d2l.log(d2l.exp(d2l.tensor([1.0, 2.0]))), torch.tensor([1.0, 2.0]))
+    assert d2l.transpose(X).shape == (4, 3) and d2l.reduce_mean(X).item() == 5.5
+    assert d2l.concat((X, X), dim=0).shape == (6, 4)
+
+
+def test_plotting_aliases_as_the_calculus_section_uses_them():
+    d2l.use_svg_display()
+    old = plt.rcParams["figure.figsize"]
+    try:
+        d2l.set_figsize((4, 2))
+        assert list(d2l.plt.rcParams["figure.figsize"]) == [4, 2]
+    finally:
+        plt.rcParams["figure.figsize"] = old
+        plt.close("all")
+
+
+def test_train_epoch_ch3_returns_float_loss_and_accuracy_for_classification_and_regression():
+    X, y = _blobs(200)
+    net = nn.Linear(2, 3)
+    loss, acc = d2l.train_epoch_ch3(net, [(X, y)], nn.CrossEntropyLoss(reduction="none"),
+                                    torch.optim.SGD(net.parameters(), lr=0.1))
+    assert isinstance(loss, float) and isinstance(acc, float) and 0 <= acc <= 1
+    # the book's polynomial-fitting cells: (n, 1) targets, MSELoss(reduction='none')
+    Xr, yr = torch.randn(50, 4), torch.randn(50, 1)
+    net = nn.Linear(4, 1, bias=False)
+    loss_fn = nn.MSELoss(reduction="none")
+    losses = [d2l.train_epoch_ch3(net, [(Xr, yr)], loss_fn, torch.optim.SGD(net.parameters(), lr=0.1))[0]
+              for _ in range(20)]
+    assert losses[-1] < losses[0]
+    assert d2l.evaluate_loss(net, [(Xr, yr)], loss_fn) == pytest.approx(loss_fn(net(Xr), yr).mean().item(), rel=1e-6)
+
+
+def test_train_epoch_ch3_with_a_from_scratch_updater_steps_on_the_summed_loss():
+    X, y = _blobs(100)
+    W, b = torch.zeros(2, 3, requires_grad=True), torch.zeros(3, requires_grad=True)
+    d2l.train_epoch_ch3(lambda X: X @ W + b, [(X, y)], d2l.cross_entropy_from_logits,
+                        lambda n: d2l.sgd([W, b], 0.1, n))
+    net = nn.Linear(2, 3)
+    with torch.no_grad():
+        net.weight.zero_()
+        net.bias.zero_()
+    d2l.train_epoch_ch3(net, [(X, y)], nn.CrossEntropyLoss(reduction="none"), torch.optim.SGD(net.parameters(), lr=0.1))
+    torch.testing.assert_close(W.detach().T, net.weight.detach())
+
+
+def test_train_ch3_returns_nothing_and_asserts_what_the_book_asserts():
+    X, y = _blobs()
+    train_iter = d2l.TensorLoader(X[:500], y[:500], 50, shuffle=True, seed=0)
+    test_iter = d2l.TensorLoader(X[500:], y[500:], 50)
+    net = nn.Linear(2, 3)
+    assert d2l.train_ch3(net, train_iter, test_iter, nn.CrossEntropyLoss(reduction="none"), 3,
+                         torch.optim.SGD(net.parameters(), lr=0.1)) is None
+    untrained = nn.Linear(2, 3)
+    with torch.no_grad():
+        untrained.weight.zero_()
+        untrained.bias.zero_()
+    with pytest.raises(AssertionError):  # lr 0 learns nothing: loss log 3 > 0.5
+        d2l.train_ch3(untrained, train_iter, test_iter, nn.CrossEntropyLoss(reduction="none"), 2,
+                      torch.optim.SGD(untrained.parameters(), lr=0.0))
+    plt.close("all")
+
+
+def test_predict_ch3_titles_six_images():
+    images, labels = torch.rand(8, 1, 28, 28), torch.arange(8)
+    assert d2l.predict_ch3(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), [(images, labels)]) is None
+    titles = [ax.get_title() for ax in plt.gcf().axes]
+    assert len(titles) == 6 and titles[0].startswith("t-shirt\n")
+    plt.close("all")
+
+
+# End to end, as the book's sections run them, with only `import d2lcore as d2l` changed.
+# Fashion-MNIST comes from d2lcore's loader, offline. device="cpu": the book's scratch weights are
+# created on the CPU, and d2lcore's loader would put the data on a GPU when there is one (#15 open).
+
+def test_book_style_softmax_regression_from_scratch():
+    d2l.set_seed(0)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256, device="cpu")
+    W = d2l.normal(0, 0.01, size=(784, 10))
+    W.requires_grad_(True)
+    b = d2l.zeros(10, requires_grad=True)
+
+    def net(X):
+        return d2l.softmax(d2l.matmul(d2l.reshape(X, (-1, W.shape[0])), W) + b)
+
+    def updater(batch_size):
+        return d2l.sgd([W, b], 0.1, batch_size)
+
+    d2l.train_ch3(net, train_iter, test_iter, d2l.cross_entropy, 10, updater)  # its asserts must hold
+    assert d2l.evaluate_accuracy(net, test_iter) > 0.8
+    plt.close("all")
+
+
+def test_book_style_mlp_concise():
+    d2l.set_seed(0)
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
+    net.apply(lambda m: nn.init.normal_(m.weight, std=0.01) if type(m) == nn.Linear else None)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256, device="cpu")
+    d2l.train_ch3(net, train_iter, test_iter, nn.CrossEntropyLoss(reduction="none"), 10,
+                  torch.optim.SGD(net.parameters(), lr=0.1))
+    assert d2l.evaluate_accuracy(net, test_iter) > 0.82
+    plt.close("all")
+
+
+def test_book_style_weight_decay_from_scratch():
+    d2l.set_seed(0)
+    n_train, n_test, num_inputs, batch_size = 20, 100, 200, 5
+    true_w, true_b = d2l.ones((num_inputs, 1)) * 0.01, 0.05  # the book's (d, 1) weight column
+    train_iter = d2l.load_array(d2l.synthetic_data(true_w, true_b, n_train), batch_size)
+    test_iter = d2l.load_array(d2l.synthetic_data(true_w, true_b, n_test), batch_size, is_train=False)
+
+    def train(lambd):
+        w = torch.normal(0, 1, size=(num_inputs, 1), requires_grad=True)
+        b = torch.zeros(1, requires_grad=True)
+        net, loss = (lambda X: d2l.linreg(X, w, b)), d2l.squared_loss
+        animator = d2l.Animator(xlabel="epochs", ylabel="loss", yscale="log", xlim=[5, 100], legend=["train", "test"])
+        for epoch in range(100):
+            for X, y in train_iter:
+                l = loss(net(X), y) + lambd * torch.sum(w.pow(2)) / 2
+                l.sum().backward()
+                d2l.sgd([w, b], 0.003, batch_size)
+            if (epoch + 1) % 5 == 0:
+                animator.add(epoch + 1, (d2l.evaluate_loss(net, train_iter, loss),
+                                         d2l.evaluate_loss(net, test_iter, loss)))
+        return d2l.evaluate_loss(net, test_iter, loss), torch.norm(w).item()
+
+    test_plain, norm_plain = train(0)
+    test_decay, norm_decay = train(3)
+    assert test_decay < test_plain / 10 and norm_decay < norm_plain / 10
+    plt.close("all")
