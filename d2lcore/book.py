@@ -5,17 +5,14 @@ d2lcore's own namespace.
 pasted book cell finds `d2l.reshape`, `d2l.plt` or `d2l.train_ch3`, while `dir(d2l)` and
 `d2l.__all__` stay the 45 names the lessons use. Each alias is one line with the book's meaning
 and no checks; the `*_ch3` functions follow the book's contracts (what they take, return and
-assert), built on d2lcore's Accumulator, Animator and evaluate_accuracy.
+assert), built on d2lcore's train_epoch, train and predict.
 """
 import torch
 from matplotlib import pyplot as plt
-from torch import nn
 
-from .animator import Animator
 from .devices import cpu, num_gpus, try_all_gpus
-from .infra.device_errors import model_device
-from .metrics import evaluate_accuracy
 from .plotting import predict, set_axes, set_figsize
+from .training import train, train_epoch
 from .utils import Accumulator
 
 # one-line aliases, as the book's d2l.torch defines them
@@ -41,59 +38,20 @@ def use_svg_display():
     backend_inline.set_matplotlib_formats("svg")
 
 
-def _correct(y_hat, y):
-    """The book's accuracy count, without d2lcore's guard: its regression cells pass (n, 1)
-    predictions and count nothing meaningful, but must run."""
-    if len(y_hat.shape) > 1 and y_hat.shape[1] > 1:
-        y_hat = y_hat.argmax(axis=1)
-    return (y_hat.type(y.dtype) == y).sum()
-
-
-def train_epoch_ch3(net, train_iter, loss, updater):
-    """One epoch as the book's: returns (mean training loss, training accuracy) as floats.
-
-    loss is per-example (the book's convention); updater a torch optimizer (stepped on the
-    mean) or `updater(batch_size)` (after backward of the sum). Unlike the book, the sums stay
-    on the device until the end, and batches go to an nn.Module's device.
-    """
-    if isinstance(net, nn.Module):
-        net.train()
-    device = model_device(net)
-    metric = Accumulator(3)  # summed loss, correct predictions, examples
-    for X, y in train_iter:
-        if device is not None:
-            X, y = X.to(device), y.to(device)
-        y_hat = net(X)
-        l = loss(y_hat, y)
-        if isinstance(updater, torch.optim.Optimizer):
-            updater.zero_grad()
-            l.mean().backward()
-            updater.step()
-        else:
-            l.sum().backward()
-            updater(X.shape[0])
-        metric.add(l.sum().detach(), _correct(y_hat.detach(), y), y.numel())
-    return metric[0] / metric[2], metric[1] / metric[2]
+# The book's epoch loop and predictions are d2lcore's (lesson 04 derives them): same arguments,
+# same (mean loss, accuracy) floats, plus the device moves and the non-finite stop.
+train_epoch_ch3 = train_epoch
+predict_ch3 = predict
 
 
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
-    """The book's train_ch3: draws train loss, train and test accuracy live, returns None, and
-    asserts what the book asserts after the last epoch (train loss < 0.5, accuracies in (0.7, 1])."""
-    animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=[0.3, 0.9],
-                        legend=["train loss", "train acc", "test acc"])
-    for epoch in range(num_epochs):
-        train_metrics = train_epoch_ch3(net, train_iter, loss, updater)
-        test_acc = evaluate_accuracy(net, test_iter)
-        animator.add(epoch + 1, train_metrics + (test_acc,))
-    train_loss, train_acc = train_metrics
+    """The book's train_ch3: draws train loss, train and test accuracy live (y range 0.3-0.9),
+    returns None, and asserts what the book asserts after the last epoch."""
+    h = train(net, train_iter, test_iter, loss, num_epochs, updater, ylim=[0.3, 0.9])
+    train_loss, train_acc, test_acc = h["train_loss"][-1], h["train_acc"][-1], h["test_acc"][-1]
     assert train_loss < 0.5, train_loss
     assert 0.7 < train_acc <= 1, train_acc
     assert 0.7 < test_acc <= 1, test_acc
-
-
-def predict_ch3(net, test_iter, n=6):
-    """The book's predict_ch3: the first n test images titled with true and predicted labels."""
-    predict(net, test_iter, n)
 
 
 def evaluate_loss(net, data_iter, loss):

@@ -41,5 +41,6 @@ def evaluate_accuracy(net, data_iter, device=None):
                     X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
                 metric.add(accuracy(net(X), y), y.numel())
     finally:
-        net.train(was_training) if isinstance(net, nn.Module) else None
+        if isinstance(net, nn.Module):
+            net.train(was_training)
     return metric[0] / metric[1]

@@ -17,8 +17,6 @@ from .infra.session import progress_bar
 from .metrics import accuracy, evaluate_accuracy
 from .utils import Accumulator
 
-__all__ = ["train_epoch", "train", "NonFiniteLossError"]
-
 
 def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progress=None,
                 clip_grad_norm=None, scheduler=None):
@@ -67,13 +65,13 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
 
 
 def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
-          animate=True, progress=None, clip_grad_norm=None, scheduler=None, scheduler_step="epoch"):
+          animate=True, ylim=None, progress=None, clip_grad_norm=None, scheduler=None, scheduler_step="epoch"):
     """Train a classifier for `num_epochs`, evaluating on `test_iter` after each (the book's train_ch3).
 
     Arguments as `train_epoch`. device: for an nn.Module, default `try_gpu()`, and the module is
     moved there (an optimizer built before keeps working: `.to` moves parameters in place); a
     plain function's batches go to `device` if given. animate: draw train loss, train accuracy
-    and test accuracy live (`Animator`; one final figure when run headless).
+    and test accuracy live (`Animator`; one final figure when run headless), `ylim` its y range.
     scheduler: stepped once per epoch (scheduler_step="epoch") or after every batch ("batch").
 
     Returns the history as data: {"epoch", "train_loss", "train_acc", "test_acc", "lr"}, one
@@ -86,7 +84,7 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     if isinstance(net, nn.Module):
         device = guard_train_device(device or try_gpu())  # refuses 'meta', which would erase the weights
         net.to(device)
-    animator = Animator(xlabel="epoch", xlim=[1, num_epochs],
+    animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=ylim,
                         legend=["train loss", "train acc", "test acc"]) if animate else None
     history = {"epoch": [], "train_loss": [], "train_acc": [], "test_acc": [], "lr": []}
     for epoch in range(1, num_epochs + 1):

@@ -6,8 +6,8 @@ each guard has its test in tests/test_guards.py):
 
 - labels that are not int64 class indices (uint8 labels index as a boolean mask), of shape
   (n, 1) (they pick an (n, n) table), or out of range (-1 picks the last class);
-- predictions of the wrong shape for `accuracy` (one float column would be truncated to class
-  numbers; (n, 1) labels broadcast against (n,) predictions);
+- predictions of the wrong shape for `accuracy` (one float column against integer labels would be
+  truncated to class numbers; (n, 1) labels broadcast against (n,) predictions);
 - a loss that returns one number without saying whether it is a mean or a sum;
 - an optimizer that holds none of the model's parameters (training would change nothing);
 - a non-finite training loss (everything after it is nan);
@@ -39,8 +39,10 @@ def guard_labels(scores, y):
 
 
 def guard_predictions(y_hat, y):
-    """After the argmax, y_hat must be class predictions of y's shape (the book accepts float ones, 1-D)."""
-    if y_hat.dim() > 1 and y_hat.is_floating_point():
+    """After the argmax, y_hat must be class predictions of y's shape. A float column against
+    integer labels would be truncated to class numbers (the book's regression cells compare
+    float (n, 1) predictions with float (n, 1) targets: no truncation, so no error)."""
+    if y_hat.dim() > 1 and y_hat.is_floating_point() and not y.is_floating_point():
         raise ValueError(f"accuracy needs scores (n, q) with q >= 2 classes, or class predictions (n,); "
                          f"got float {describe(y_hat)}: one column of scores names no class (for a binary "
                          f"classifier compare (y_hat > 0).long() with y)")
