@@ -9,8 +9,10 @@ assert), built on d2lcore's train_epoch, train and predict.
 """
 import torch
 from matplotlib import pyplot as plt
+from torch import nn
 
 from .devices import cpu, num_gpus, try_all_gpus
+from .infra.device_errors import model_device
 from .plotting import predict, set_axes, set_figsize
 from .training import train, train_epoch
 from .utils import Accumulator
@@ -45,9 +47,12 @@ predict_ch3 = predict
 
 
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
-    """The book's train_ch3: draws train loss, train and test accuracy live (y range 0.3-0.9),
-    returns None, and asserts what the book asserts after the last epoch."""
-    h = train(net, train_iter, test_iter, loss, num_epochs, updater, ylim=[0.3, 0.9])
+    """The book's train_ch3: trains where the model already is (it moves nothing, as the book's
+    does not: a pasted cell's own CPU tensors keep working on a GPU machine), draws train loss,
+    train and test accuracy live (y range 0.3-0.9), returns None, and asserts what the book
+    asserts after the last epoch."""
+    device = model_device(net) if isinstance(net, nn.Module) else None
+    h = train(net, train_iter, test_iter, loss, num_epochs, updater, device, ylim=[0.3, 0.9], progress=False)
     train_loss, train_acc, test_acc = h["train_loss"][-1], h["train_acc"][-1], h["test_acc"][-1]
     assert train_loss < 0.5, train_loss
     assert 0.7 < train_acc <= 1, train_acc

@@ -6,6 +6,7 @@ and workers that crash on Windows and macOS notebooks. Here the whole split is o
 the device and a batch is one `index_select`.
 """
 import torch
+from torch.utils import data
 
 
 class TensorLoader:
@@ -18,7 +19,8 @@ class TensorLoader:
     resize: None, an int or (H, W): batches are resized (antialiased bilinear) on the device.
 
     Yields X float32 (B, C, H, W) and y int64 (B,); `len()` is the number of batches. Every batch
-    is a copy, so changing one in place never changes the stored split.
+    is a copy, so changing one in place never changes the stored split. `.dataset` has the
+    examples one by one, as a torch DataLoader's `.dataset` does.
     """
 
     def __init__(self, images, labels, batch_size, shuffle=False, seed=None, resize=None):
@@ -34,6 +36,12 @@ class TensorLoader:
     @property
     def device(self):
         return self.images.device
+
+    @property
+    def dataset(self):
+        """The examples one at a time, as the book's loaders have them (`len(train_iter.dataset)`,
+        `train_iter.dataset[0]` -> (image float32 (C, H, W), label int))."""
+        return _Examples(self)
 
     def __len__(self):
         return (len(self.labels) + self.batch_size - 1) // self.batch_size
@@ -59,3 +67,16 @@ class TensorLoader:
     def __repr__(self):
         return (f"TensorLoader({len(self.labels)} examples, batch_size={self.batch_size}, "
                 f"{len(self)} batches, shuffle={self.shuffle}, device={self.device})")
+
+
+class _Examples(data.Dataset):
+    """`TensorLoader.dataset`: example i as (image, label), prepared as the batches are."""
+
+    def __init__(self, loader):
+        self.loader = loader
+
+    def __len__(self):
+        return len(self.loader.labels)
+
+    def __getitem__(self, i):
+        return self.loader._prepare(self.loader.images[i:i + 1])[0], self.loader.labels[i].item()

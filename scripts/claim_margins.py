@@ -151,6 +151,7 @@ def lesson_02(s):
 
 def _fashion(s, **kw):
     import d2lcore as d2l
+    kw.setdefault("device", d2l.try_gpu())  # as the lessons load it
     return d2l.load_data_fashion_mnist(256, seed=s, **kw)
 
 

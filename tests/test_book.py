@@ -1,5 +1,7 @@
 """The book's compatibility surface (`d2lcore.book`), called the way the book's PyTorch cells call
 it: the book's shapes, return types and asserts. Written from the book's contracts."""
+import pathlib
+
 import matplotlib.pyplot as plt
 import numpy as np
 import pytest
@@ -29,6 +31,7 @@ def test_tensor_aliases_behave_as_the_books():
     X = d2l.reshape(x, (3, 4))
     assert X.shape == (3, 4) and d2l.size(X) == 12
     assert d2l.reduce_sum(X).item() == 66.0 and d2l.reduce_sum(X, axis=0).tolist() == [12.0, 15.0, 18.0, 21.0]
+    assert d2l.reduce_sum(X, 1, keepdim=True).shape == (3, 1)  # softmax-scratch's partition
     assert d2l.argmax(X, axis=1).tolist() == [3, 3, 3]
     assert d2l.astype(X > 5, d2l.float32).dtype == torch.float32
     assert isinstance(d2l.numpy(X.requires_grad_()), np.ndarray)
@@ -37,6 +40,53 @@ def test_tensor_aliases_behave_as_the_books():
     torch.testing.assert_close(d2l.log(d2l.exp(d2l.tensor([1.0, 2.0]))), torch.tensor([1.0, 2.0]))
     assert d2l.transpose(X).shape == (4, 3) and d2l.reduce_mean(X).item() == 5.5
     assert d2l.concat((X, X), dim=0).shape == (6, 4)
+    # underfit-overfit: NumPy arrays to float32 tensors
+    assert d2l.tensor(np.zeros(3), dtype=d2l.float32).dtype == torch.float32
+
+
+# Every other one-line alias, called as the book calls it, against torch's own function.
+ALIASES = {
+    "zeros": lambda f: (f((2, 3)), torch.zeros(2, 3)),
+    "ones": lambda f: (f((2, 1)) * 0.01, torch.full((2, 1), 0.01)),
+    "meshgrid": lambda f: (f(torch.arange(2), torch.arange(3), indexing="ij")[1],
+                           torch.tensor([[0, 1, 2], [0, 1, 2]])),
+    "sin": lambda f: (f(torch.tensor([0.5])), torch.tensor([0.5]).sin()),
+    "sinh": lambda f: (f(torch.tensor([0.5])), torch.tensor([0.5]).sinh()),
+    "cos": lambda f: (f(torch.tensor([0.5])), torch.tensor([0.5]).cos()),
+    "cosh": lambda f: (f(torch.tensor([0.5])), torch.tensor([0.5]).cosh()),
+    "tanh": lambda f: (f(torch.tensor([0.5])), torch.tensor([0.5]).tanh()),
+    "sigmoid": lambda f: (f(torch.tensor([0.0])), torch.tensor([0.5])),
+    "abs": lambda f: (f(torch.tensor([-2.0])), torch.tensor([2.0])),
+    "linspace": lambda f: (f(0, 1, 3), torch.tensor([0.0, 0.5, 1.0])),
+    "eye": lambda f: (f(2), torch.tensor([[1.0, 0.0], [0.0, 1.0]])),
+    "stack": lambda f: (f([torch.ones(2), torch.zeros(2)]), torch.tensor([[1.0, 1.0], [0.0, 0.0]])),
+    "batch_matmul": lambda f: (f(torch.ones(2, 1, 3), torch.ones(2, 3, 1)), torch.full((2, 1, 1), 3.0)),
+    "rand": lambda f: (f(2, 3).shape, torch.Size([2, 3])),
+    "randn": lambda f: (f(4).shape, torch.Size([4])),
+    "to": lambda f: (f(torch.ones(2), "cpu", torch.float64), torch.ones(2, dtype=torch.float64)),
+    "int32": lambda f: (f, torch.int32),
+}
+
+
+@pytest.mark.parametrize("name", sorted(ALIASES))
+def test_each_remaining_alias_is_torchs_function(name):
+    got, want = ALIASES[name](getattr(d2l, name))
+    if isinstance(want, torch.Tensor):
+        torch.testing.assert_close(got, want, check_dtype=True)
+    else:
+        assert got == want
+
+
+def test_device_names_as_the_book_uses_them():
+    assert d2l.cpu() == torch.device("cpu")
+    assert d2l.num_gpus() == torch.cuda.device_count()
+    assert d2l.try_all_gpus()[0] == d2l.try_gpu()
+
+
+def test_every_book_name_is_exercised_here():
+    source = pathlib.Path(__file__).read_text()
+    untested = [n for n in d2l.book.__all__ if f"d2l.{n}" not in source and f'"{n}"' not in source]
+    assert not untested, f"book names with no test: {untested}"
 
 
 def test_plotting_aliases_as_the_calculus_section_uses_them():
@@ -45,6 +95,12 @@ def test_plotting_aliases_as_the_calculus_section_uses_them():
     try:
         d2l.set_figsize((4, 2))
         assert list(d2l.plt.rcParams["figure.figsize"]) == [4, 2]
+        ax = d2l.plt.gca()
+        ax.plot([1, 2], [1, 10])
+        # the Animator's call: all eight arguments by position
+        d2l.set_axes(ax, "x", "f(x)", [0, 3], [1e-1, 1e2], "linear", "log", ["f"])
+        assert (ax.get_xlabel(), ax.get_ylabel(), ax.get_yscale()) == ("x", "f(x)", "log")
+        assert ax.get_xlim() == (0, 3) and [t.get_text() for t in ax.get_legend().get_texts()] == ["f"]
     finally:
         plt.rcParams["figure.figsize"] = old
         plt.close("all")
@@ -96,6 +152,30 @@ def test_train_ch3_returns_nothing_and_asserts_what_the_book_asserts():
     plt.close("all")
 
 
+def test_train_ch3_trains_where_the_model_is_and_moves_nothing(monkeypatch):
+    """The book's train_ch3 moves nothing: a pasted cell that makes tensors on the CPU inside its
+    model (the dropout section's `torch.rand(X.shape)` mask) must keep working on a GPU machine.
+    'meta' stands in for the GPU that d2l.train would pick."""
+    monkeypatch.setattr(d2l.training, "try_gpu", lambda i=0: torch.device("meta"))
+    X, y = _blobs()
+    train_iter = d2l.TensorLoader(X[:500], y[:500], 50, shuffle=True, seed=0)
+    test_iter = d2l.TensorLoader(X[500:], y[500:], 50)
+
+    class WithCpuMask(nn.Module):
+        def __init__(self):
+            super().__init__()
+            self.lin = nn.Linear(2, 3)
+
+        def forward(self, X):
+            return self.lin(X) * (torch.rand(X.shape[0], 1) >= 0).float()  # made on the CPU, as the book's
+
+    net = WithCpuMask()
+    d2l.train_ch3(net, train_iter, test_iter, nn.CrossEntropyLoss(reduction="none"), 3,
+                  torch.optim.SGD(net.parameters(), lr=0.1))
+    assert net.lin.weight.device.type == "cpu"
+    plt.close("all")
+
+
 def test_predict_ch3_titles_six_images():
     images, labels = torch.rand(8, 1, 28, 28), torch.arange(8)
     assert d2l.predict_ch3(nn.Sequential(nn.Flatten(), nn.Linear(784, 10)), [(images, labels)]) is None
@@ -105,12 +185,12 @@ def test_predict_ch3_titles_six_images():
 
 
 # End to end, as the book's sections run them, with only `import d2lcore as d2l` changed.
-# Fashion-MNIST comes from d2lcore's loader, offline. device="cpu": the book's scratch weights are
-# created on the CPU, and d2lcore's loader would put the data on a GPU when there is one (#15 open).
+# Fashion-MNIST comes from d2lcore's loader, offline, on the CPU by default as the book's is (the
+# book's scratch weights are made on the CPU).
 
 def test_book_style_softmax_regression_from_scratch():
     d2l.set_seed(0)
-    train_iter, test_iter = d2l.load_data_fashion_mnist(256, device="cpu")
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256)
     W = d2l.normal(0, 0.01, size=(784, 10))
     W.requires_grad_(True)
     b = d2l.zeros(10, requires_grad=True)
@@ -130,7 +210,7 @@ def test_book_style_mlp_concise():
     d2l.set_seed(0)
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
     net.apply(lambda m: nn.init.normal_(m.weight, std=0.01) if type(m) == nn.Linear else None)
-    train_iter, test_iter = d2l.load_data_fashion_mnist(256, device="cpu")
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256)
     d2l.train_ch3(net, train_iter, test_iter, nn.CrossEntropyLoss(reduction="none"), 10,
                   torch.optim.SGD(net.parameters(), lr=0.1))
     assert d2l.evaluate_accuracy(net, test_iter) > 0.82

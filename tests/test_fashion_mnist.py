@@ -26,8 +26,25 @@ def test_iterators_have_the_documented_shapes_dtypes_and_lengths(root):
     assert X.shape == (256, 1, 28, 28) and X.dtype == torch.float32
     assert y.shape == (256,) and y.dtype == torch.int64
     assert 0 <= X.min() and X.max() <= 1 and X.max() == 1
-    assert X.device == d2l.try_gpu() and train.device == test.device
+    assert X.device == torch.device("cpu") and train.device == test.device  # the book's loaders are on the CPU too
     assert [len(y) for _, y in test][-1] == 10000 - 39 * 256
+
+
+def test_dataset_gives_examples_one_by_one_as_torchvisions_does(root):
+    from torchvision import datasets, transforms
+    ds = datasets.FashionMNIST(str(root), train=True, transform=transforms.ToTensor())
+    train, test = d2l.load_data_fashion_mnist(256, root=root)
+    assert (len(train.dataset), len(test.dataset)) == (60000, 10000)
+    img, label = train.dataset[59999]
+    assert img.shape == (1, 28, 28) and img.dtype == torch.float32 and isinstance(label, int)
+    torch.testing.assert_close(img, ds[59999][0])
+    assert label == ds[59999][1]
+
+
+def test_device_keeps_both_splits_there(root):
+    train, test = d2l.load_data_fashion_mnist(64, root=root, device="meta")  # stands in for a GPU here
+    assert train.device.type == test.device.type == "meta"
+    assert next(iter(train))[0].device.type == "meta"
 
 
 def test_every_class_has_6000_training_and_1000_test_images(root):
