@@ -39,3 +39,36 @@ def test_a_failing_first_write_creates_nothing(tmp_path):
         with d2l.infra.atomic_path(tmp_path / "new.txt"):
             raise KeyboardInterrupt
     assert list(tmp_path.iterdir()) == []
+
+
+def test_the_process_umask_is_never_changed(tmp_path, monkeypatch):
+    # reading the umask with os.umask() sets it for every thread meanwhile: one thread's files
+    # would be created world-writable while another reads it
+    def umask(_):
+        raise AssertionError("atomic_path changed the process umask")
+
+    monkeypatch.setattr(os, "umask", umask)
+    with d2l.infra.atomic_path(tmp_path / "a.txt") as tmp:
+        tmp.write_text("x")
+    assert (tmp_path / "a.txt").read_text() == "x"
+
+
+def test_threads_writing_at_once_keep_the_umask_and_the_mode(tmp_path):
+    import threading
+    old = os.umask(0o022)
+    try:
+        def write(i):
+            for j in range(50):
+                with d2l.infra.atomic_path(tmp_path / f"{i}-{j}.txt") as tmp:
+                    tmp.write_text("x")
+
+        threads = [threading.Thread(target=write, args=(i,)) for i in range(4)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert _umask() == 0o022
+        assert {p.stat().st_mode & 0o777 for p in tmp_path.iterdir()} == {0o644}
+        assert len(list(tmp_path.iterdir())) == 200
+    finally:
+        os.umask(old)

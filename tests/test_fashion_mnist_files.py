@@ -77,7 +77,7 @@ class _QuietHandler(http.server.SimpleHTTPRequestHandler):
 
 def _leftovers(root):
     raw = fm.raw_dir(root)
-    return sorted(p.name for p in raw.parent.rglob("*") if p.name.startswith(".") and p.name != fm.MARKER)
+    return sorted(p.name for p in raw.parent.rglob("*") if p.name.startswith(".") and p.name not in (fm.MARKER, fm.LOCK))
 
 
 # --- where the cache is ---------------------------------------------------------------
@@ -122,9 +122,8 @@ def test_download_from_a_mirror_when_there_is_no_system_package(tmp_path, loopba
     root = fm.ensure_fashion_mnist(tmp_path, system_dirs=[tmp_path / "no-such-dir"])
     for name in fm.FILES:
         assert fm.check_file(fm.raw_dir(root) / name, name) is None
-    # every archive came from the mirror (torchvision probes each URL with an extra GET first)
-    assert set(_QuietHandler.requests) == {f"/{g}" for g in GZ}
-    assert _leftovers(root) == []  # the private download folder is gone
+    assert sorted(_QuietHandler.requests) == sorted(f"/{g}" for g in GZ)  # each archive fetched once
+    assert _leftovers(root) == []
 
 
 @needs_official
@@ -148,15 +147,15 @@ def test_all_sources_missing_gives_one_error_naming_the_three_ways(tmp_path, no_
     assert fm.DATA_DIR_ENV in msg and "root=" in msg
     assert fm.MIRROR_ENV in msg
     assert "train-images-idx3-ubyte (missing)" in msg
-    assert "download from http://127.0.0.1" in msg  # says what was tried
+    assert "http://127.0.0.1" in msg and "train-images-idx3-ubyte.gz" in msg  # says what was tried
     assert time.monotonic() - start < 30
-    assert [p.name for p in fm.raw_dir(tmp_path).iterdir() if p.name != fm.MARKER] == []
+    assert [p.name for p in fm.raw_dir(tmp_path).iterdir() if p.name not in (fm.MARKER, fm.LOCK)] == []
 
 
 def test_an_unreachable_network_error_is_not_a_traceback_maze(tmp_path, no_network):
     with pytest.raises(fm.DataNotFoundError) as info:
         fm.ensure_fashion_mnist(tmp_path, system_dirs=[])
-    # the torchvision/urllib error is summarised in one line, not chained
+    # the urllib error is summarised in one line per URL, not chained
     assert info.value.__context__ is None
     assert len(str(info.value).splitlines()) < 15
 
@@ -230,12 +229,8 @@ def test_a_copy_killed_mid_write_leaves_no_file_that_passes_verification(tmp_pat
     final = raw / "train-images-idx3-ubyte"
     assert not final.exists() or fm.check_file(final, final.name) is None
     assert list(raw.glob(".train-images-idx3-ubyte.*.tmp"))  # the partial copy is only a temp file
-    # the next run completes the cache; the dead run's temporary file is cleaned once stale
-    fm._STALE_TMP_S, old = 0, fm._STALE_TMP_S
-    try:
-        fm.ensure_fashion_mnist(root, system_dirs=[ARCHIVES], download=False)
-    finally:
-        fm._STALE_TMP_S = old
+    # the next run completes the cache and, since no writer is alive, removes the dead one's temporary file
+    fm.ensure_fashion_mnist(root, system_dirs=[ARCHIVES], download=False)
     assert fm.check_file(final, final.name) is None
     assert not list(raw.glob("*.tmp"))
 
@@ -253,3 +248,360 @@ def test_two_processes_filling_the_cache_at_once_both_succeed(tmp_path):
     assert [p.returncode for p in procs] == [0, 0] and outs == ["ok\n", "ok\n"]
     for name in fm.FILES:
         assert fm.check_file(fm.raw_dir(root) / name, name) is None
+
+
+# --- issue #16: every cache state, mirror and thread -------------------------------------------
+
+def _decompress_into(raw, names=fm.FILES):
+    raw.mkdir(parents=True, exist_ok=True)
+    for name in names:
+        (raw / name).write_bytes(gzip.open(ARCHIVES / f"{name}.gz").read())
+
+
+@needs_archives
+def test_gz_files_in_the_cache_folder_are_used(tmp_path):
+    raw = fm.raw_dir(tmp_path)
+    raw.mkdir(parents=True)
+    for g in GZ:
+        shutil.copy(ARCHIVES / g, raw / g)
+    fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False)
+    for name in fm.FILES:
+        assert fm.check_file(raw / name, name) is None and (raw / f"{name}.gz").exists()
+
+
+def test_a_folder_where_a_data_file_belongs_is_named_and_left_alone(tmp_path):
+    raw = fm.raw_dir(tmp_path)
+    (raw / "train-images-idx3-ubyte" / "inside").mkdir(parents=True)
+    with pytest.raises(fm.DataCacheError, match=r"train-images-idx3-ubyte is a folder, where .* remove or rename it"):
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False)
+    assert (raw / "train-images-idx3-ubyte" / "inside").is_dir()
+
+
+def test_a_folder_at_the_marker_path_is_named(tmp_path):
+    (fm.raw_dir(tmp_path) / fm.MARKER).mkdir(parents=True)
+    with pytest.raises(fm.DataCacheError, match=r"\.d2lcore-verified\.json is a folder"):
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False)
+
+
+@pytest.mark.parametrize("where", ["FashionMNIST", "FashionMNIST/raw"])
+def test_a_file_where_a_cache_folder_belongs_is_named(tmp_path, where):
+    (tmp_path / where).parent.mkdir(parents=True, exist_ok=True)
+    (tmp_path / where).write_text("not a folder")
+    with pytest.raises(fm.DataCacheError, match=rf"{where} is a file, but the Fashion-MNIST cache needs a folder"):
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False)
+
+
+def test_a_symlink_loop_is_named(tmp_path):
+    (tmp_path / "FashionMNIST").mkdir()
+    (tmp_path / "FashionMNIST" / "raw").symlink_to(tmp_path / "FashionMNIST" / "raw")
+    with pytest.raises(fm.DataCacheError, match=r"raw is a broken link"):
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False)
+    raw = fm.raw_dir(tmp_path / "b")
+    raw.mkdir(parents=True)
+    (raw / "t10k-labels-idx1-ubyte").symlink_to(raw / "t10k-labels-idx1-ubyte")
+    with pytest.raises(fm.DataCacheError, match=r"cannot read .*t10k-labels-idx1-ubyte: Too many levels of symbolic links"):
+        fm.ensure_fashion_mnist(tmp_path / "b", system_dirs=[], download=False)
+
+
+@needs_archives
+@pytest.mark.parametrize("marker", ["[1]", '"text"', "null", '{"train-images-idx3-ubyte": 5}', "{not json"])
+def test_a_marker_of_another_shape_is_ignored_and_rewritten(tmp_path, marker):
+    raw = fm.raw_dir(tmp_path)
+    _decompress_into(raw)
+    (raw / fm.MARKER).write_text(marker)
+    assert fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False) == tmp_path
+    assert sorted(fm._read_marker(raw)) == sorted(fm.FILES)
+
+
+@needs_archives
+def test_torchvisions_old_processed_files_are_never_used(tmp_path):
+    import torch
+    import d2lcore as d2l
+    processed = tmp_path / "FashionMNIST" / "processed"
+    processed.mkdir(parents=True)
+    zeros = (torch.zeros(60000, 28, 28, dtype=torch.uint8), torch.zeros(60000, dtype=torch.int64))
+    torch.save(zeros, processed / "training.pt")
+    torch.save(zeros, processed / "test.pt")
+    _decompress_into(fm.raw_dir(tmp_path))
+    with pytest.warns(UserWarning, match=r"processed holds torchvision's old training.pt/test.pt"):
+        train, _ = d2l.load_data_fashion_mnist(256, root=tmp_path)
+    assert train.images.float().mean() > 50 and torch.bincount(train.labels).tolist() == [6000] * 10
+
+
+def _unprivileged(code, **kw):
+    """Run code in a Python that has no permission bypass: as is when not root, else root with
+    CAP_DAC_OVERRIDE and CAP_DAC_READ_SEARCH dropped (setpriv), so file modes bind it."""
+    cmd = [sys.executable, "-c", textwrap.dedent(code)]
+    if os.geteuid() == 0:
+        if not shutil.which("setpriv"):
+            pytest.skip("root without setpriv: cannot drop the permission bypass")
+        cmd = ["setpriv", "--bounding-set=-dac_override,-dac_read_search", *cmd]
+    return subprocess.run(cmd, capture_output=True, text=True, timeout=120, **kw)
+
+
+def _read_only(path):
+    for p in [path, *path.rglob("*")]:
+        p.chmod(p.stat().st_mode & ~0o222)
+
+
+@pytest.fixture
+def restore_modes(tmp_path):
+    yield
+    for p in [tmp_path, *tmp_path.rglob("*")]:
+        p.chmod(0o755 if p.is_dir() else 0o644)
+
+
+@needs_archives
+def test_a_read_only_shared_folder_with_valid_files_and_no_marker_is_read(tmp_path, restore_modes):
+    _decompress_into(fm.raw_dir(tmp_path))
+    _read_only(tmp_path)
+    r = _unprivileged(f"""
+        import d2lcore as d2l
+        train, test = d2l.load_data_fashion_mnist(256, root={str(tmp_path)!r})
+        print(len(train.labels), len(test.labels))
+    """, env=dict(os.environ, D2L_FASHION_MNIST_SYSTEM_DIRS="", D2L_FASHION_MNIST_MIRROR="http://127.0.0.1:9/"))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.split() == ["60000", "10000"]
+    assert not (fm.raw_dir(tmp_path) / fm.MARKER).exists()  # nothing was written
+
+
+@needs_archives
+@pytest.mark.parametrize("damage", ["missing", "unreadable"])
+def test_a_read_only_folder_that_lacks_a_file_says_it_is_not_writable(tmp_path, restore_modes, damage):
+    raw = fm.raw_dir(tmp_path)
+    _decompress_into(raw)
+    if damage == "missing":
+        (raw / "t10k-labels-idx1-ubyte").unlink()
+    else:
+        (raw / "t10k-labels-idx1-ubyte").chmod(0)
+    _read_only(tmp_path)
+    r = _unprivileged(f"""
+        from d2lcore.infra import fashion_mnist_files as fm
+        try:
+            fm.ensure_fashion_mnist({str(tmp_path)!r}, system_dirs=[{str(ARCHIVES)!r}], download=False)
+        except fm.DataNotFoundError as e:
+            print(e)
+    """)
+    assert r.returncode == 0, r.stderr
+    reason = "missing" if damage == "missing" else "unreadable: permission denied"
+    assert f"t10k-labels-idx1-ubyte ({reason})" in r.stdout
+    assert f"The cache folder {raw} is not writable" in r.stdout
+    assert "Traceback" not in r.stderr
+
+
+@needs_archives
+def test_a_full_disk_when_only_the_marker_is_written_is_no_error(tmp_path, monkeypatch):
+    _decompress_into(fm.raw_dir(tmp_path))
+
+    def no_space(path):
+        raise OSError(28, "No space left on device", str(path))
+
+    monkeypatch.setattr(fm, "atomic_path", no_space)
+    assert fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False) == tmp_path
+
+
+@needs_archives
+def test_a_full_disk_while_filling_is_reported_in_words(tmp_path, monkeypatch):
+    real = fm.atomic_path
+
+    def no_space(path):
+        if path.name in fm.FILES:
+            raise OSError(28, "No space left on device", str(path))
+        return real(path)
+
+    monkeypatch.setattr(fm, "atomic_path", no_space)
+    with pytest.raises(fm.DataNotFoundError, match="No space left on device"):
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[ARCHIVES], download=False)
+
+
+# mirrors
+
+def _server(handler_cls, directory=SHARED):
+    server = _QuietServer(("127.0.0.1", 0), functools.partial(handler_cls, directory=str(directory)))
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    return server, f"http://127.0.0.1:{server.server_address[1]}/"
+
+
+class _DripHandler(_QuietHandler):
+    """Headers at once, then one byte every 0.2 s: never silent long enough for a read timeout."""
+
+    def do_GET(self):
+        data = (SHARED / self.path.lstrip("/")).read_bytes()
+        self.send_response(200)
+        self.send_header("Content-Length", str(len(data)))
+        self.end_headers()
+        try:
+            for i in range(1000):  # the real archive's first bytes, one at a time
+                self.wfile.write(data[i:i + 1])
+                self.wfile.flush()
+                time.sleep(0.2)
+        except OSError:
+            pass
+
+
+class _OneBadFileHandler(_QuietHandler):
+    """Serves the official archives, except train-labels, which comes truncated."""
+    requests = []
+
+    def do_GET(self):
+        _OneBadFileHandler.requests.append(self.path)
+        if self.path == "/train-labels-idx1-ubyte.gz":
+            data = (SHARED / "train-labels-idx1-ubyte.gz").read_bytes()[:5000]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        else:
+            http.server.SimpleHTTPRequestHandler.do_GET(self)
+
+
+@pytest.fixture
+def quick_timeouts(monkeypatch):
+    monkeypatch.setattr(fm, "READ_TIMEOUT_S", 1)
+
+
+@needs_official
+def test_a_silent_mirror_is_given_up_and_the_next_one_used(tmp_path, monkeypatch, quick_timeouts):
+    silent = socket.socket()
+    silent.bind(("127.0.0.1", 0))
+    silent.listen(16)  # connections are accepted by the kernel; nobody ever answers
+    good, good_url = _server(_QuietHandler)
+    try:
+        monkeypatch.setenv(fm.MIRROR_ENV, f"http://127.0.0.1:{silent.getsockname()[1]}/,{good_url}")
+        start = time.monotonic()
+        root = fm.ensure_fashion_mnist(tmp_path, system_dirs=[])
+        elapsed = time.monotonic() - start
+    finally:
+        silent.close()
+        good.shutdown()
+        good.server_close()
+    assert all(fm.check_file(fm.raw_dir(root) / n, n) is None for n in fm.FILES)
+    assert elapsed < 4 * 1 + 20  # one read timeout per file on the silent mirror, then the good one
+
+
+@needs_official
+def test_a_dripping_mirror_is_stopped_by_the_overall_deadline(tmp_path, monkeypatch, quick_timeouts):
+    drip, url = _server(_DripHandler)
+    monkeypatch.setenv(fm.MIRROR_ENV, url)
+    monkeypatch.setenv(fm.DEADLINE_ENV, "2")
+    start = time.monotonic()
+    try:
+        with pytest.raises(fm.DataNotFoundError) as info:
+            fm.ensure_fashion_mnist(tmp_path, system_dirs=[])
+    finally:
+        drip.shutdown()
+        drip.server_close()
+    assert time.monotonic() - start < 2 + 1 + 3  # the deadline, one read timeout, slack
+    assert "the download deadline of 2 s passed" in str(info.value) and url in str(info.value)
+
+
+@needs_official
+def test_one_bad_file_from_a_mirror_keeps_its_good_ones_and_fetches_only_that_one_elsewhere(tmp_path, monkeypatch):
+    bad, bad_url = _server(_OneBadFileHandler)
+    _QuietHandler.requests.clear()
+    _OneBadFileHandler.requests.clear()
+    good, good_url = _server(_QuietHandler)
+    monkeypatch.setenv(fm.MIRROR_ENV, f"{bad_url},{good_url}")
+    try:
+        root = fm.ensure_fashion_mnist(tmp_path, system_dirs=[])
+    finally:
+        for s in (bad, good):
+            s.shutdown()
+            s.server_close()
+    assert all(fm.check_file(fm.raw_dir(root) / n, n) is None for n in fm.FILES)
+    assert sorted(_OneBadFileHandler.requests) == sorted(f"/{g}" for g in GZ)
+    assert [r for r in _QuietHandler.requests if r.endswith(".gz")] == ["/train-labels-idx1-ubyte.gz"]
+
+
+@needs_official
+def test_a_file_url_mirror_works(tmp_path, monkeypatch):
+    monkeypatch.setenv(fm.MIRROR_ENV, SHARED.as_uri())
+    root = fm.ensure_fashion_mnist(tmp_path, system_dirs=[])
+    assert all(fm.check_file(fm.raw_dir(root) / n, n) is None for n in fm.FILES)
+
+
+def test_a_data_url_mirror_fails_with_a_message_not_a_traceback(tmp_path, monkeypatch):
+    monkeypatch.setenv(fm.MIRROR_ENV, "data:,nothing")
+    with pytest.raises(fm.DataNotFoundError) as info:
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[])
+    assert "data:,nothing/train-images-idx3-ubyte.gz:" in str(info.value)
+
+
+def test_downloading_leaves_the_process_socket_timeout_alone(tmp_path, no_network):
+    socket.setdefaulttimeout(None)
+    with pytest.raises(fm.DataNotFoundError):
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[])
+    assert socket.getdefaulttimeout() is None
+
+
+# leftovers and paths
+
+def _stale_litter(root):
+    raw = fm.raw_dir(root)
+    raw.mkdir(parents=True, exist_ok=True)
+    (raw / ".train-images-idx3-ubyte.1234abcd.tmp").write_bytes(b"\0" * 1000)
+    (raw.parent / ".download-xyz").mkdir()
+    (raw.parent / ".download-xyz" / "big").write_bytes(b"\0" * 1000)
+
+
+@needs_archives
+def test_leftovers_of_a_dead_writer_are_removed_on_the_next_load(tmp_path):
+    _decompress_into(fm.raw_dir(tmp_path))
+    fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False)
+    _stale_litter(tmp_path)  # brand new, so no age rule could have removed them
+    fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False)
+    assert _leftovers(tmp_path) == []
+
+
+@needs_archives
+def test_leftovers_are_kept_while_a_writer_is_alive(tmp_path):
+    _decompress_into(fm.raw_dir(tmp_path))
+    _stale_litter(tmp_path)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import fcntl, os, sys, time
+        fd = os.open({str(fm.raw_dir(tmp_path) / fm.LOCK)!r}, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        print("locked", flush=True)
+        time.sleep(60)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[], download=False)
+        assert _leftovers(tmp_path) == [".download-xyz", ".train-images-idx3-ubyte.1234abcd.tmp"]
+    finally:
+        holder.kill()
+        holder.wait()
+
+
+def test_an_oversized_system_archive_is_refused_before_it_is_copied(tmp_path):
+    system = tmp_path / "system"
+    system.mkdir()
+    with gzip.open(system / "t10k-labels-idx1-ubyte.gz", "wb", compresslevel=1) as f:
+        for _ in range(400):  # 400 MiB of zeros, 0.4 MiB compressed
+            f.write(b"\0" * (1 << 20))
+    start = time.monotonic()
+    with pytest.raises(fm.DataNotFoundError, match=r"t10k-labels-idx1-ubyte.gz: ValueError: longer than the official 10008 bytes"):
+        fm.ensure_fashion_mnist(tmp_path / "cache", system_dirs=[system], download=False)
+    assert time.monotonic() - start < 5
+    assert _leftovers(tmp_path / "cache") == []
+
+
+@pytest.mark.parametrize("value", ["  ", "relative/data", "data"])
+def test_a_blank_or_relative_data_dir_variable_is_refused(monkeypatch, value):
+    monkeypatch.setenv(fm.DATA_DIR_ENV, value)
+    with pytest.raises(fm.DataCacheError, match=rf"{fm.DATA_DIR_ENV} must be an absolute folder path, got {value!r}"):
+        fm.data_dir()
+
+
+def test_an_empty_data_dir_variable_means_unset(monkeypatch):
+    monkeypatch.setenv(fm.DATA_DIR_ENV, "")
+    assert fm.data_dir() == pathlib.Path(fm.platformdirs.user_cache_dir("d2lcore", appauthor=False))
+
+
+def test_the_system_folders_come_from_the_environment(monkeypatch, tmp_path):
+    monkeypatch.delenv(fm.SYSTEM_DIRS_ENV, raising=False)
+    assert fm.default_system_dirs() == fm.SYSTEM_DIRS
+    monkeypatch.setenv(fm.SYSTEM_DIRS_ENV, "")
+    assert fm.default_system_dirs() == []  # "do not use the system package"
+    monkeypatch.setenv(fm.SYSTEM_DIRS_ENV, os.pathsep.join(["/a", "/b"]))
+    assert fm.default_system_dirs() == ["/a", "/b"]

@@ -6,11 +6,12 @@ Names the lessons call from here: `ensure_fashion_mnist` and `data_dir` (lessons
 """
 from .atomic import atomic_path
 from .device_errors import DeviceMismatchError
-from .fashion_mnist_files import DataNotFoundError, data_dir, ensure_fashion_mnist
+from .fashion_mnist_files import DataCacheError, DataNotFoundError, data_dir, ensure_fashion_mnist
 from .guards import NonFiniteLossError
 from .session import in_notebook, interactive
 from .widgets import linreg_demo, live_demo, robust_fit_demo, softmax_overflow_demo
 
-__all__ = ["atomic_path", "DeviceMismatchError", "DataNotFoundError", "data_dir", "ensure_fashion_mnist",
+__all__ = ["atomic_path", "DeviceMismatchError", "DataNotFoundError", "DataCacheError", "data_dir",
+           "ensure_fashion_mnist",
            "NonFiniteLossError", "in_notebook", "interactive",
            "live_demo", "linreg_demo", "robust_fit_demo", "softmax_overflow_demo"]

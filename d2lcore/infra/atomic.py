@@ -2,14 +2,21 @@
 import contextlib
 import os
 import pathlib
-import tempfile
+import secrets
 
 
-def _umask_mode():
-    """The mode open() would give a new file (mkstemp's 0600 would hide a shared cache from others)."""
-    mask = os.umask(0)
-    os.umask(mask)
-    return 0o666 & ~mask
+def _new_temporary(path):
+    """Create an empty `.<name>.<random>.tmp` beside `path` with the mode open() would give a new
+    file: the kernel applies the umask. (mkstemp's 0600 would hide a shared cache from others, and
+    reading the umask with os.umask() changes it for every thread of the process meanwhile.)"""
+    for _ in range(100):
+        tmp = path.parent / f".{path.name}.{secrets.token_hex(4)}.tmp"
+        try:
+            os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"could not create a temporary file beside {path}")
 
 
 @contextlib.contextmanager
@@ -27,11 +34,9 @@ def atomic_path(path):
     if not path.parent.is_dir():
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist; create it first "
                                 f"(path.parent.mkdir(parents=True, exist_ok=True))")
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
-    os.close(fd)
+    tmp = _new_temporary(path)
     try:
-        yield pathlib.Path(tmp)
-        os.chmod(tmp, _umask_mode())
+        yield tmp
         os.replace(tmp, path)
     finally:
         if os.path.exists(tmp):

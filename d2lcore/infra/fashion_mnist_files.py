@@ -1,30 +1,39 @@
 """Getting the four Fashion-MNIST files onto disk: offline first, verified, never half-written.
 
 Where the data come from, in order:
-1. the cache folder: `root` argument, else $D2L_DATA_DIR, else the per-user cache directory
-   (`platformdirs.user_cache_dir("d2lcore", appauthor=False)`: ~/.cache/d2lcore on Linux,
-   ~/Library/Caches/d2lcore on macOS, %LOCALAPPDATA%\\d2lcore\\Cache on Windows), laid out as
-   torchvision expects: <root>/FashionMNIST/raw/train-images-idx3-ubyte ...;
-2. Debian/Ubuntu's package `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist/*.gz),
-   decompressed into the cache;
-3. torchvision's download (md5-checked by torchvision), from the base URLs in
-   $D2L_FASHION_MNIST_MIRROR (comma-separated) if set, else torchvision's own mirror.
+1. the cache folder: `root` argument, else $D2L_DATA_DIR (an absolute path), else the per-user
+   cache directory (`platformdirs.user_cache_dir("d2lcore", appauthor=False)`: ~/.cache/d2lcore
+   on Linux, ~/Library/Caches/d2lcore on macOS, %LOCALAPPDATA%\\d2lcore\\Cache on Windows), laid
+   out as torchvision expects: <root>/FashionMNIST/raw/train-images-idx3-ubyte ... The four
+   files may also be there as `.gz` archives: they are decompressed beside themselves;
+2. Debian/Ubuntu's package `dataset-fashion-mnist` (/usr/share/datasets/fashion-mnist/*.gz;
+   $D2L_FASHION_MNIST_SYSTEM_DIRS replaces that list, os.pathsep-separated, empty for none);
+3. a download of each missing `.gz` from the base URLs in $D2L_FASHION_MNIST_MIRROR
+   (comma-separated) if set, else torchvision's mirror. Each file is tried on each mirror in
+   turn; any failure (refused, silent, an HTTP error, wrong bytes) moves on to the next mirror.
+   A mirror silent for READ_TIMEOUT_S is given up; all downloads of one call share a deadline
+   ($D2L_DOWNLOAD_DEADLINE_S, default DEADLINE_S; a read in progress may add one read timeout).
 
-Each decompressed file is checked by size and sha256 the first time; the result is remembered
-in a marker file (keyed by size and modification time) so later loads skip the hashing.
-Every write goes to a temporary file that is renamed into place only once verified: a run
-killed mid-copy leaves at worst a stray temporary file, never a file that looks valid, and two
-processes filling the cache at once each rename a complete, identical file.
+Every file is checked by size and sha256 of its decompressed bytes before it is used. The result
+is remembered in a marker file (keyed by size and modification time) so later loads skip the
+hashing; when the marker cannot be written (a read-only shared folder, a full disk) the files are
+simply hashed again next time. Every write goes to a temporary file that is renamed into place
+only once verified, so a killed run never leaves a file that looks valid. Processes that fill the
+cache hold a lock on <raw>/.d2lcore.lock; temporary files found while no process holds it belong
+to a run that died and are removed. No process-wide state (umask, socket timeout) is changed.
 """
+import contextlib
 import gzip
 import hashlib
 import json
 import os
 import pathlib
+import re
 import shutil
-import socket
-import tempfile
+import stat
 import time
+import urllib.error
+import urllib.request
 import warnings
 
 import platformdirs
@@ -39,22 +48,38 @@ FILES = {
     "t10k-labels-idx1-ubyte": (10008, "0402a96d92fd2663957122ceb108a494c5af83dab82d92729df917d7dec38c34"),
 }
 SYSTEM_DIRS = ["/usr/share/datasets/fashion-mnist"]
-MIRROR_ENV = "D2L_FASHION_MNIST_MIRROR"
+MIRRORS = ["http://fashion-mnist.s3-website.eu-central-1.amazonaws.com/"]  # torchvision's
 DATA_DIR_ENV = "D2L_DATA_DIR"
+SYSTEM_DIRS_ENV = "D2L_FASHION_MNIST_SYSTEM_DIRS"
+MIRROR_ENV = "D2L_FASHION_MNIST_MIRROR"
+DEADLINE_ENV = "D2L_DOWNLOAD_DEADLINE_S"
 MARKER = ".d2lcore-verified.json"
-DOWNLOAD_TIMEOUT_S = 30
-_STALE_TMP_S = 3600  # temporary files older than this belong to a run that died
+LOCK = ".d2lcore.lock"
+READ_TIMEOUT_S = 30  # a mirror that sends nothing for this long is given up
+DEADLINE_S = 600  # all downloads of one call together: 30 MB at 0.4 Mbit/s
+_BLOCK = 1 << 20
 
 
 class DataNotFoundError(RuntimeError):
     """None of the ways to get Fashion-MNIST worked."""
 
 
+class DataCacheError(DataNotFoundError):
+    """The cache folder cannot be used as it is (a folder where a file belongs, a bad path, ...)."""
+
+
 def data_dir(root=None):
     """The cache folder: `root`, else $D2L_DATA_DIR, else the per-user cache directory."""
-    if root is None:
-        root = os.environ.get(DATA_DIR_ENV) or platformdirs.user_cache_dir("d2lcore", appauthor=False)
-    return pathlib.Path(root).expanduser()
+    if root is not None:
+        return pathlib.Path(root).expanduser()
+    env = os.environ.get(DATA_DIR_ENV)
+    if not env:
+        return pathlib.Path(platformdirs.user_cache_dir("d2lcore", appauthor=False))
+    path = pathlib.Path(env.strip()).expanduser()
+    if not env.strip() or not path.is_absolute():  # else a cache would grow in whatever folder a notebook runs in
+        raise DataCacheError(f"{DATA_DIR_ENV} must be an absolute folder path, got {env!r}; "
+                             f"set it to e.g. {pathlib.Path.home() / 'd2l-data'} or unset it")
+    return path
 
 
 def raw_dir(root):
@@ -62,10 +87,16 @@ def raw_dir(root):
     return pathlib.Path(root) / "FashionMNIST" / "raw"
 
 
+def default_system_dirs():
+    """The folders holding a system package's archives ($D2L_FASHION_MNIST_SYSTEM_DIRS, else Debian's)."""
+    env = os.environ.get(SYSTEM_DIRS_ENV)
+    return list(SYSTEM_DIRS) if env is None else [d for d in env.split(os.pathsep) if d.strip()]
+
+
 def _sha256(path):
     h = hashlib.sha256()
     with open(path, "rb") as f:
-        for block in iter(lambda: f.read(1 << 20), b""):
+        for block in iter(lambda: f.read(_BLOCK), b""):
             h.update(block)
     return h.hexdigest()
 
@@ -75,12 +106,14 @@ def check_file(path, name):
     size, sha = FILES[name]
     try:
         actual = os.path.getsize(path)
+        if actual != size:
+            return f"truncated or padded: {actual} bytes, expected {size}"
+        if _sha256(path) != sha:
+            return "corrupt: sha256 does not match the official file"
     except FileNotFoundError:
         return "missing"
-    if actual != size:
-        return f"truncated or padded: {actual} bytes, expected {size}"
-    if _sha256(path) != sha:
-        return "corrupt: sha256 does not match the official file"
+    except PermissionError:
+        return "unreadable: permission denied"
     return None
 
 
@@ -91,37 +124,94 @@ def _stamp(path):
 
 def _read_marker(raw):
     try:
-        return json.loads((raw / MARKER).read_text())
+        marker = json.loads((raw / MARKER).read_text())
     except (OSError, ValueError):
         return {}
+    return marker if isinstance(marker, dict) else {}  # valid JSON of another shape is no marker
 
 
-def _atomic_write_bytes(path, data):
-    with atomic_path(path) as tmp:
-        tmp.write_bytes(data)
-
-
-def _remove(path):
+def _write_marker(raw, marker):
     try:
-        os.remove(path)
-    except FileNotFoundError:
-        pass
+        with atomic_path(raw / MARKER) as tmp:
+            tmp.write_bytes(json.dumps(marker, indent=1).encode())
+    except OSError:
+        pass  # read-only folder or full disk: the files are verified; the next load hashes them again
 
 
-def _clean_stale_temporaries(raw):
-    now = time.time()
-    for p in raw.glob(".*.tmp"):
+def _make_raw(root):
+    """Create <root>/FashionMNIST/raw, or say exactly why it cannot be."""
+    raw = raw_dir(root)
+    if raw.is_dir():
+        return raw
+    for p in (root, root / "FashionMNIST", raw):
+        if os.path.lexists(p) and not p.is_dir():
+            kind = "a broken link" if p.is_symlink() and not p.exists() else "a file"
+            raise DataCacheError(f"{p} is {kind}, but the Fashion-MNIST cache needs a folder there ({raw}); "
+                                 f"move it away, or pass root= / set {DATA_DIR_ENV} to another folder")
+    try:
+        raw.mkdir(parents=True, exist_ok=True)
+    except OSError as e:
+        raise DataCacheError(f"cannot create the Fashion-MNIST cache folder {raw}: {e.strerror or e}; "
+                             f"pass root= / set {DATA_DIR_ENV} to a folder you can write") from e
+    return raw
+
+
+def _refuse_non_files(raw):
+    """A folder (or device, or link loop) where a data file or the marker belongs: d2lcore will
+    not delete what it did not make, so say what it is and what to do."""
+    for name in [*FILES, MARKER]:
+        p = raw / name
         try:
-            if now - p.stat().st_mtime > _STALE_TMP_S:
-                p.unlink()
-        except OSError:
-            pass
-    for p in raw.parent.glob(".download-*"):
+            mode = os.stat(p).st_mode
+        except FileNotFoundError:
+            continue
+        except OSError as e:
+            raise DataCacheError(f"cannot read {p}: {e.strerror or e}; remove it (rm '{p}') and run again") from e
+        if not stat.S_ISREG(mode):
+            kind = "a folder" if stat.S_ISDIR(mode) else "not a regular file"
+            raise DataCacheError(f"{p} is {kind}, where Fashion-MNIST's file {name} belongs; d2lcore does not "
+                                 f"delete what it did not write: remove or rename it (rm -r '{p}') and run again")
+
+
+def _warn_about_processed(root):
+    processed = pathlib.Path(root) / "FashionMNIST" / "processed"
+    if any((processed / f).exists() for f in ("training.pt", "test.pt")):
+        warnings.warn(f"{processed} holds torchvision's old training.pt/test.pt, which "
+                      f"torchvision.datasets.FashionMNIST reads instead of the verified raw files; d2lcore "
+                      f"reads the raw files only. Delete that folder so that no reader uses unverified data.",
+                      stacklevel=3)
+
+
+@contextlib.contextmanager
+def _writer_lock(raw, blocking=True):
+    """Hold the cache's writer lock; yields False when it cannot be had (no fcntl, a read-only
+    folder, or `blocking=False` and another process holds it)."""
+    try:
+        import fcntl
+        fd = os.open(raw / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
+    except (ImportError, OSError):
+        yield False
+        return
+    try:
         try:
-            if now - p.stat().st_mtime > _STALE_TMP_S:
-                shutil.rmtree(p, ignore_errors=True)
+            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except OSError:
-            pass
+            yield False
+            return
+        yield True
+    finally:
+        os.close(fd)  # closing releases the lock
+
+
+def _leftovers(raw):
+    return [*raw.glob(".*.tmp"), *raw.parent.glob(".download-*")]
+
+
+def _clean_leftovers(raw):
+    """Remove temporary files of writers that died. Call only while holding the writer lock."""
+    for p in _leftovers(raw):
+        with contextlib.suppress(OSError):
+            shutil.rmtree(p) if p.is_dir() and not p.is_symlink() else p.unlink()
 
 
 def _problems(raw, names):
@@ -140,86 +230,122 @@ def _problems(raw, names):
             bad[name] = reason
             changed = changed or marker.pop(name, None) is not None
     if changed:
-        _atomic_write_bytes(raw / MARKER, json.dumps(marker, indent=1).encode())
+        _write_marker(raw, marker)
     return bad
 
 
 def _install_verified(src_stream, raw, name):
-    """Copy a stream into raw/name through a temporary file; rename only if it verifies."""
+    """Copy a stream into raw/name through a temporary file; rename only if it verifies.
+    Stops as soon as the stream is longer than the file should be."""
     size, sha = FILES[name]
     with atomic_path(raw / name) as tmp:
         h, n = hashlib.sha256(), 0
         with open(tmp, "wb") as out:
-            for block in iter(lambda: src_stream.read(1 << 20), b""):
+            for block in iter(lambda: src_stream.read(_BLOCK), b""):
+                n += len(block)
+                if n > size:  # raising here removes the temporary file
+                    raise ValueError(f"longer than the official {size} bytes; stopped reading")
                 out.write(block)
                 h.update(block)
-                n += len(block)
             out.flush()
             os.fsync(out.fileno())
-        if n != size or h.hexdigest() != sha:  # raising here removes the temporary file
+        if n != size or h.hexdigest() != sha:
             raise ValueError(f"{n} bytes with sha256 {h.hexdigest()[:12]}..., expected {size} bytes "
                              f"with sha256 {sha[:12]}...")
 
 
-def _from_system_package(raw, names, system_dirs):
-    """Decompress the Debian package's archives into the cache. Returns a list of problems."""
+def _why(e):
+    """One line for a failed source: the OS's words for OS errors, else the exception's."""
+    if isinstance(e, urllib.error.HTTPError):
+        return f"HTTP {e.code} {e.reason}"
+    if isinstance(e, urllib.error.URLError):
+        e = e.reason if isinstance(e.reason, BaseException) else ValueError(e.reason)
+    if isinstance(e, OSError) and e.strerror:
+        return f"{e.strerror}" + (f" ({e.filename})" if e.filename else "")
+    text = str(e).strip().splitlines()
+    return f"{type(e).__name__}: {text[-1] if text else ''}".rstrip(": ")
+
+
+def _from_folders(raw, names, folders):
+    """Decompress (or copy) archives found in `folders` into the cache. Returns a list of problems."""
     problems, absent = [], []
     for name in names:
-        if not any((pathlib.Path(d) / f).exists() for d in system_dirs for f in (f"{name}.gz", name)):
+        candidates = [(pathlib.Path(d) / f, opener) for d in folders
+                      for f, opener in ((f"{name}.gz", gzip.open), (name, open))]
+        candidates = [(p, o) for p, o in candidates if p.exists() and p != raw / name]
+        if not candidates:
             absent.append(name)
-            continue
-        for d in system_dirs:
-            for candidate, opener in ((pathlib.Path(d) / f"{name}.gz", gzip.open),
-                                      (pathlib.Path(d) / name, open)):
-                if not candidate.exists():
-                    continue
-                try:
-                    with opener(candidate, "rb") as src:
-                        _install_verified(src, raw, name)
-                    break
-                except (OSError, EOFError, ValueError) as e:
-                    problems.append(f"{candidate}: {e}")
-            else:
-                continue
-            break
-    if absent:
-        problems.append(f"no {', '.join(absent)} (.gz) in {', '.join(map(str, system_dirs)) or 'any system folder'}")
+        for path, opener in candidates:
+            try:
+                with opener(path, "rb") as src:
+                    _install_verified(src, raw, name)
+                break
+            except (OSError, EOFError, ValueError) as e:  # gzip raises BadGzipFile (OSError) and EOFError
+                problems.append(f"{path}: {_why(e)}")
+    if absent and folders:
+        problems.append(f"no {', '.join(absent)} (.gz) in {', '.join(map(str, folders))}")
     return problems
 
 
+class _Deadline:
+    """A response read as a file (n bytes, fewer only at the end) that raises TimeoutError once
+    the deadline has passed. Each piece comes from read1, which returns what has arrived, so a
+    server that drips a byte at a time cannot hold one read past the deadline."""
+
+    def __init__(self, response, deadline, limit_s):
+        self.response, self.deadline, self.limit_s = response, deadline, limit_s
+        self.read1 = getattr(response, "read1", response.read)
+
+    def read(self, n=-1):
+        n = float("inf") if n is None or n < 0 else n
+        parts, got = [], 0
+        while got < n:
+            if time.monotonic() > self.deadline:
+                raise TimeoutError(f"the download deadline of {self.limit_s:g} s passed ({DEADLINE_ENV})")
+            part = self.read1(min(n - got, _BLOCK))
+            if not part:
+                break
+            parts.append(part)
+            got += len(part)
+        return b"".join(parts)
+
+
 def _mirrors():
-    from torchvision import datasets
     env = os.environ.get(MIRROR_ENV)
-    if env:
-        return [m.strip().rstrip("/") + "/" for m in env.split(",") if m.strip()]
-    return list(datasets.FashionMNIST.mirrors)
+    # split at the commas that start another URL: a data: URL has commas of its own
+    bases = [m.strip() for m in re.split(r",\s*(?=[A-Za-z][A-Za-z0-9+.-]*:)", env) if m.strip()] if env else MIRRORS
+    return [b if b.endswith("/") else b + "/" for b in bases]
+
+
+def _deadline_s():
+    env = os.environ.get(DEADLINE_ENV)
+    try:
+        return float(env) if env else DEADLINE_S
+    except ValueError:
+        raise DataCacheError(f"{DEADLINE_ENV} must be a number of seconds, got {env!r}") from None
 
 
 def _from_download(raw, names):
-    """Download with torchvision into a private folder, verify, rename into the cache."""
-    from torchvision import datasets
-    mirrors = _mirrors()
-    # torchvision names its folder after the class, so the subclass keeps the name
-    Mirrored = type("FashionMNIST", (datasets.FashionMNIST,), {"mirrors": mirrors})
-    tmp_root = pathlib.Path(tempfile.mkdtemp(dir=raw.parent, prefix=".download-"))
-    old_timeout = socket.getdefaulttimeout()
-    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # torchvision's urlopen has no timeout of its own
-    try:
-        try:
-            Mirrored(str(tmp_root), train=True, download=True)
-        except Exception as e:  # torchvision raises RuntimeError/URLError/OSError: report, not crash
-            return [f"download from {', '.join(mirrors)} failed: {str(e).strip().splitlines()[-1]}"]
-        problems = []
-        for name in names:
+    """Each missing file from the first mirror that serves it whole, before the deadline."""
+    limit_s = _deadline_s()
+    deadline = time.monotonic() + limit_s
+    problems = []
+    for name in names:
+        for base in _mirrors():
+            url = f"{base}{name}.gz"
+            left = deadline - time.monotonic()
+            if left <= 0:
+                problems.append(f"{url}: not tried, the download deadline of {limit_s:g} s passed ({DEADLINE_ENV})")
+                break
             try:
-                with open(raw_dir(tmp_root) / name, "rb") as src:
-                    _install_verified(src, raw, name)
-            except (OSError, ValueError) as e:
-                problems.append(f"downloaded {name}: {e}")
-        return problems
-    finally:
-        socket.setdefaulttimeout(old_timeout)
-        shutil.rmtree(tmp_root, ignore_errors=True)
+                # the timeout is this connection's own: no process-wide socket default is changed
+                with urllib.request.urlopen(url, timeout=min(READ_TIMEOUT_S, left)) as response:
+                    with gzip.GzipFile(fileobj=_Deadline(response, deadline, limit_s)) as src:
+                        _install_verified(src, raw, name)
+                break
+            except Exception as e:  # refused, silent, HTTP error, bad URL, wrong bytes: try the next mirror
+                problems.append(f"{url}: {_why(e)}")
+    return problems
 
 
 def _not_found_message(raw, bad, problems):
@@ -227,6 +353,9 @@ def _not_found_message(raw, bad, problems):
              "Missing or invalid: " + ", ".join(f"{n} ({r})" for n, r in bad.items()) + "."]
     if problems:
         lines += ["What was tried:"] + [f"  - {p}" for p in problems]
+    if not os.access(raw, os.W_OK):
+        lines += [f"The cache folder {raw} is not writable (read-only, or another user's): give a folder you can "
+                  f"write with root= or {DATA_DIR_ENV}, or ask its owner to add the files."]
     lines += [
         "Get the data in any one of these ways, then run again:",
         "  1. Debian/Ubuntu package: sudo apt-get install dataset-fashion-mnist",
@@ -240,31 +369,47 @@ def _not_found_message(raw, bad, problems):
 def ensure_fashion_mnist(root=None, *, system_dirs=None, download=True):
     """Make sure the four decompressed Fashion-MNIST files are in the cache and verified.
 
-    Returns the cache root (pass it to torchvision as `root`). Raises DataNotFoundError,
-    naming the three ways to get the data, when no source works. A corrupt or truncated
-    cached file is reported with a warning naming it and repaired from the next source.
+    Returns the cache root (torchvision's `root`: the files are in root/FashionMNIST/raw).
+    system_dirs: folders with the archives (default `default_system_dirs()`); download: allow the network.
+    Raises DataNotFoundError, naming what was tried and the three ways to get the data, when no
+    source works, and DataCacheError when the cache folder cannot be used as it is. A corrupt or
+    truncated cached file is reported with a warning naming it and repaired from the next source.
     """
     root = data_dir(root)
-    if root.exists() and not root.is_dir():
-        raise NotADirectoryError(f"root must be a folder for the data cache, got the file {root}")
-    raw = raw_dir(root)
-    raw.mkdir(parents=True, exist_ok=True)
-    _clean_stale_temporaries(raw)
+    raw = _make_raw(root)
+    _refuse_non_files(raw)
+    _warn_about_processed(root)
+    if _leftovers(raw):
+        with _writer_lock(raw, blocking=False) as alone:
+            if alone:  # no writer alive: what is left belongs to one that died
+                _clean_leftovers(raw)
     bad = _problems(raw, FILES)
     if not bad:
         return root
-    for name, reason in bad.items():
-        if reason != "missing":
-            warnings.warn(f"Fashion-MNIST file {raw / name} is {reason}; repairing it from another source",
-                          stacklevel=2)
-            _remove(raw / name)
-    problems = []
-    sources = [lambda names: _from_system_package(raw, names, SYSTEM_DIRS if system_dirs is None else system_dirs)]
-    if download:
-        sources.append(lambda names: _from_download(raw, names))
-    for source in sources:
-        problems += source(list(bad))
-        bad = _problems(raw, bad)
-        if not bad:
-            return root
-    raise DataNotFoundError(_not_found_message(raw, bad, problems))
+    with _writer_lock(raw) as locked:  # one filler at a time; the others then find the files verified
+        if locked:
+            _clean_leftovers(raw)
+            bad = _problems(raw, bad)
+        problems = []
+        for name, reason in bad.items():
+            if reason not in ("missing", "unreadable: permission denied"):
+                warnings.warn(f"Fashion-MNIST file {raw / name} is {reason}; repairing it from another source",
+                              stacklevel=2)
+                try:
+                    os.remove(raw / name)
+                except FileNotFoundError:
+                    pass
+                except OSError as e:
+                    problems.append(f"cannot remove the invalid {raw / name}: {_why(e)}")
+        folders = [raw] + (default_system_dirs() if system_dirs is None else list(system_dirs))
+        sources = [lambda names: _from_folders(raw, names, folders)]
+        if download:
+            sources.append(lambda names: _from_download(raw, names))
+        for source in sources:
+            if not bad:
+                break
+            problems += source(list(bad))
+            bad = _problems(raw, bad)
+    if bad:
+        raise DataNotFoundError(_not_found_message(raw, bad, problems))
+    return root
