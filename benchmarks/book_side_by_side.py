@@ -107,21 +107,26 @@ def main():
     if not hasattr(book, "train_ch3"):
         sys.exit(f"this d2l ({book.__name__}) has no train_ch3; install d2l==0.17.6")
     warnings.filterwarnings("ignore", message="This DataLoader will create")
+    # the book's train_epoch_ch3 calls float() on a loss that requires grad; newer torch warns
+    warnings.filterwarnings("ignore", message="Converting a tensor with requires_grad=True")
     root = fashion_mnist_files.ensure_fashion_mnist()  # <root>/FashionMNIST/raw, torchvision's layout
+    here = os.getcwd()
     with tempfile.TemporaryDirectory() as tmp:
         (pathlib.Path(tmp) / "data").symlink_to(root)
         (pathlib.Path(tmp) / "work").mkdir()
         os.chdir(pathlib.Path(tmp) / "work")  # the book reads "../data"
-        print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores; "
-              f"seed {args.seed}, {args.epochs} epochs; both sides on the CPU (train_ch3 moves nothing)")
-        for fn in (softmax_scratch, mlp_concise, weight_decay):
-            t_book, r_book = run(fn, book, args.seed, args.epochs)
-            t_ours, r_ours = run(fn, d2lcore, args.seed, args.epochs)
-            print(f"{fn.__name__}:")
-            print(f"  d2l 0.17.6  {t_book:7.1f} s   {r_book}")
-            print(f"  d2lcore     {t_ours:7.1f} s   {r_ours}")
-            print(f"  ratio (book / d2lcore): {t_book / t_ours:.1f}x")
-
+        try:
+            print(f"torch {torch.__version__}, {torch.get_num_threads()} threads, {os.cpu_count()} cores; "
+                  f"seed {args.seed}, {args.epochs} epochs; both sides on the CPU (train_ch3 moves nothing)")
+            for fn in (softmax_scratch, mlp_concise, weight_decay):
+                t_book, r_book = run(fn, book, args.seed, args.epochs)
+                t_ours, r_ours = run(fn, d2lcore, args.seed, args.epochs)
+                print(f"{fn.__name__}:")
+                print(f"  d2l 0.17.6  {t_book:7.1f} s   {r_book}")
+                print(f"  d2lcore     {t_ours:7.1f} s   {r_ours}")
+                print(f"  ratio (book / d2lcore): {t_book / t_ours:.1f}x")
+        finally:
+            os.chdir(here)  # before the folder goes: IPython's exit handler reads the working directory
 
 if __name__ == "__main__":
     main()
