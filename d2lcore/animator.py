@@ -8,12 +8,30 @@ that same output (`update_display_data`), which JupyterLab, classic Notebook and
 render in place; headless runners store the single, final figure.
 """
 import io
+import threading
 
 import torch
 from matplotlib.figure import Figure
 
 from .infra.session import in_notebook
 from .plotting import set_axes
+
+
+# Widget callbacks run on a kernel thread of their own (JupyterLab 4.6) while cells run on the main
+# thread; matplotlib is not thread-safe, so d2lcore's own drawings take turns.
+DRAW_LOCK = threading.RLock()
+
+
+def figure_bundle(fig):
+    """A figure as a display bundle (PNG and its text form) for `display(bundle, raw=True)`.
+
+    Rendered here rather than left to the inline backend's formatter, which is missing when
+    MPLBACKEND points elsewhere (e.g. Agg inherited by the kernel), and which works through pyplot.
+    """
+    buf = io.BytesIO()
+    with DRAW_LOCK:
+        fig.savefig(buf, format="png", bbox_inches="tight")
+    return {"image/png": buf.getvalue(), "text/plain": repr(fig)}
 
 
 def _as_list(v):
@@ -74,21 +92,18 @@ class Animator:
 
     def _redraw(self):
         ax = self.axes[0]
-        ax.cla()
-        for xs, ys, fmt in zip(self.X, self.Y, self.fmts * (len(self.Y) // len(self.fmts) + 1)):
-            ax.plot(xs, ys, fmt)
-        set_axes(ax, **self._config)
+        with DRAW_LOCK:
+            ax.cla()
+            for xs, ys, fmt in zip(self.X, self.Y, self.fmts * (len(self.Y) // len(self.fmts) + 1)):
+                ax.plot(xs, ys, fmt)
+            set_axes(ax, **self._config)
 
     def show(self):
         """Show the figure in the notebook: the first call displays it, later calls update it."""
         if not in_notebook():
             return
         from IPython.display import display
-        # Render the PNG here rather than rely on the inline backend's formatter, which is
-        # missing when MPLBACKEND points elsewhere (e.g. Agg inherited by the kernel).
-        buf = io.BytesIO()
-        self.fig.savefig(buf, format="png", bbox_inches="tight")
-        bundle = {"image/png": buf.getvalue(), "text/plain": repr(self.fig)}
+        bundle = figure_bundle(self.fig)
         if self._handle is None:
             self._handle = display(bundle, raw=True, display_id=True)
         else:

@@ -1,4 +1,8 @@
+import io
 import math
+import pathlib
+import threading
+import types
 import warnings
 
 import ipywidgets as widgets
@@ -6,7 +10,11 @@ import matplotlib.pyplot as plt
 import pytest
 import torch
 
+from matplotlib.figure import Figure
+
 import d2lcore as d2l
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 
 @pytest.fixture(autouse=True)
@@ -50,7 +58,7 @@ def test_softmax_overflow_demo_naive_breaks_where_the_dtype_overflows():
 def test_live_demo_headless_draws_the_default_state_once(monkeypatch):
     monkeypatch.setattr("d2lcore.infra.widgets.interactive", lambda: False)
     calls = []
-    result = d2l.infra.live_demo(lambda scale, dtype: calls.append((scale, dtype)),
+    result = d2l.infra.live_demo(lambda scale, dtype, fig: calls.append((scale, dtype)),
                            scale=widgets.FloatSlider(value=3.0), dtype=widgets.Dropdown(options=["a", "b"], value="b"))
     assert result is None and calls == [(3.0, "b")]
 
@@ -61,19 +69,87 @@ def test_live_demo_interactive_shows_the_controls_and_redraws_on_change(monkeypa
     monkeypatch.setattr("IPython.display.display", lambda obj: shown.append(obj))
     calls = []
     slider = widgets.FloatSlider(value=1.0)
-    d2l.infra.live_demo(lambda scale: calls.append(scale), scale=slider)
+    d2l.infra.live_demo(lambda scale, fig: calls.append(scale), scale=slider)
     assert len(shown) == 1 and isinstance(shown[0], widgets.VBox)
     assert slider in shown[0].children[0].children
     slider.value = 2.0  # moving the knob redraws with the new value
     assert calls[-1] == 2.0
 
 
-@pytest.mark.parametrize("demo", [d2l.infra.linreg_demo, d2l.infra.robust_fit_demo, d2l.infra.softmax_overflow_demo])
-def test_demos_draw_without_warnings(demo):
+DEMOS = [d2l.infra.linreg_demo, d2l.infra.robust_fit_demo, d2l.infra.softmax_overflow_demo]
+
+
+@pytest.mark.parametrize("demo", DEMOS)
+def test_demos_draw_without_warnings_and_without_pyplot(demo, monkeypatch):
+    def no_pyplot(*args, **kwargs):
+        raise AssertionError("a demo used pyplot's global state")
+
+    for name in ("figure", "gcf", "gca", "subplots", "plot", "scatter", "legend", "xlabel"):
+        monkeypatch.setattr(plt, name, no_pyplot)
+    fig = Figure()
     with warnings.catch_warnings():
         warnings.simplefilter("error")  # a warning would land in a lesson's output
-        demo()
-    assert len(plt.get_fignums()) == 1
+        demo(fig=fig)
+    assert fig.axes and plt.get_fignums() == []
+
+
+def test_redraws_on_a_callback_thread_while_the_main_thread_draws_too(monkeypatch):
+    # JupyterLab 4.6 runs widget callbacks on a subshell thread while Run All goes on; matplotlib's
+    # mathtext parser is not thread-safe, and pyplot's current figure is shared by all threads
+    monkeypatch.setattr("d2lcore.infra.widgets.interactive", lambda: True)
+    monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    sliders = {"lr": widgets.SelectionSlider(options=[0.01, 0.03, 0.1, 0.3], value=0.03),
+               "num_epochs": widgets.IntSlider(value=2)}
+    d2l.infra.live_demo(d2l.infra.linreg_demo, **sliders)
+    errors = []
+
+    def callbacks():
+        try:
+            for lr in (0.01, 0.1, 0.3, 0.03) * 3:
+                sliders["lr"].value = lr  # the redraw runs on this thread, as on a subshell
+        except Exception as e:  # noqa: BLE001 - any error is the failure
+            errors.append(e)
+
+    threads = [threading.Thread(target=callbacks) for _ in range(2)]  # two sliders dragged at once
+    for t in threads:
+        t.start()
+    while any(t.is_alive() for t in threads):  # what later cells do meanwhile: pyplot, mathtext labels
+        plt.figure(figsize=(2, 2))
+        plt.semilogy([1, 10, 100])
+        plt.title(r"$\hat{y} = \mathbf{x}^\top \mathbf{w}$")
+        plt.savefig(io.BytesIO(), format="png")
+        plt.close("all")
+    for t in threads:
+        t.join()
+    assert errors == []
+
+
+def _lesson_demo_controls():
+    """The controls of every live_demo call in the lessons, built as the lesson builds them."""
+    import json
+    found = []
+    for path in sorted((ROOT / "notebooks").glob("*.ipynb")):
+        for cell in json.loads(path.read_text())["cells"]:
+            src = "".join(cell["source"])
+            if cell["cell_type"] == "code" and "live_demo(" in src:
+                captured = {}
+                fake = types.SimpleNamespace(infra=types.SimpleNamespace(
+                    live_demo=lambda draw, **controls: captured.update(controls),
+                    linreg_demo=None, robust_fit_demo=None, softmax_overflow_demo=None))
+                exec(src, {"d2l": fake})
+                found += [(path.name, name, w) for name, w in captured.items()]
+    return found
+
+
+def test_every_lesson_demo_control_shows_exactly_the_value_the_lesson_sets():
+    controls = _lesson_demo_controls()
+    assert {lesson for lesson, _, _ in controls} == {"01_linear_regression_scratch.ipynb", "06_loss_functions.ipynb",
+                                                     "07_softmax_numerics.ipynb"}
+    for lesson, name, w in controls:
+        # the browser snaps float sliders to their step grid (0.03 -> 0.0316): only exact controls
+        assert isinstance(w, (widgets.SelectionSlider, widgets.IntSlider, widgets.Dropdown)), (lesson, name, w)
+        if isinstance(w, widgets.SelectionSlider):
+            assert float(w.label) == w.value, (lesson, name, w.label)  # the label shows the value itself
 
 
 def test_in_a_real_kernel_with_a_person_watching_the_demo_is_a_widget(tmp_path, monkeypatch):
