@@ -8,8 +8,9 @@ site shows exactly the outputs CI checked. Each page gets a bar with links to th
 the index and the next lesson.
 
 The site works offline, as plain files: MathJax is copied from the `jupyter-server-mathjax`
-package into `mathjax/` (nbconvert would load it from a CDN), figures are embedded, and the
-require.js tag nbconvert adds for widget views is dropped — no page stores widget state.
+package into `mathjax/` (nbconvert would load it from a CDN) and set to the STIX-Web fonts that
+package ships, figures are embedded, and the require.js tag nbconvert adds for widget views is
+dropped — no page stores widget state.
 """
 import html
 import pathlib
@@ -24,6 +25,25 @@ from nbconvert import HTMLExporter
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 MATHJAX_SRC = pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
+# jupyter-server-mathjax ships only the STIX-Web fonts. MathJax's default, the TeX fonts, would need
+# jax/output/HTML-CSS/fonts/TeX/fontdata.js: without it hats float above their letters and bold
+# vectors come out plain. The lessons' text stays hidden until the first typesetting is done, so
+# that no raw $...$ flashes by (shown anyway after 5 s, should MathJax fail).
+MATHJAX_SETUP = """<script type="text/x-mathjax-config">
+MathJax.Hub.Config({"HTML-CSS": {availableFonts: [], preferredFont: null, webFont: "STIX-Web", imageFont: null},
+                    SVG: {font: "STIX-Web"}});
+MathJax.Hub.Register.StartupHook("End", function () { document.documentElement.classList.remove("d2l-typesetting"); });
+</script>
+<style>
+html.d2l-typesetting .jp-RenderedMarkdown { visibility: hidden; }
+/* the hidden MathML copy for screen readers would ask for TeX web fonts the package lacks */
+.MJX_Assistive_MathML, .MJX_Assistive_MathML * { font-family: serif !important; }
+</style>
+<script>
+document.documentElement.classList.add("d2l-typesetting");
+setTimeout(function () { document.documentElement.classList.remove("d2l-typesetting"); }, 5000);
+</script>
+"""
 
 
 def lesson_title(nb, fallback):
@@ -61,6 +81,9 @@ def build(out_dir, notebooks_dir=ROOT / "notebooks"):
     for i, (p, nb, page, title) in enumerate(lessons):
         body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
         body = body.replace(require_tag, "", 1)
+        mathjax_tag = f'<script src="{MATHJAX_URL}"'
+        assert mathjax_tag in body, "nbconvert's MathJax tag moved: update MATHJAX_SETUP's placement"
+        body = body.replace(mathjax_tag, MATHJAX_SETUP + mathjax_tag, 1)
         prev_page = lessons[i - 1][2:] if i > 0 else None
         next_page = lessons[i + 1][2:] if i + 1 < len(lessons) else None
         bar = nav_bar(prev_page, next_page)
