@@ -10,3 +10,14 @@ from hypothesis import settings
 settings.register_profile("d2lcore", derandomize=True, database=None, deadline=None, max_examples=150,
                           print_blob=True)
 settings.load_profile("d2lcore")
+
+import pytest
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item, call):
+    """Keep each phase's report on the test item: the browser tests' fixtures take a screenshot
+    only when the test itself failed."""
+    outcome = yield
+    rep = outcome.get_result()
+    setattr(item, f"rep_{rep.when}", rep)

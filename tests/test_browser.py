@@ -1,0 +1,220 @@
+"""What a person sees, in a real browser: the live demos in JupyterLab and the static site's maths.
+
+Debian's chromium driven by Playwright (PyPI; its bundled driver, no browser download).
+`./course` installs both; without them these tests are skipped with the reason. D2L_BROWSER=0
+skips them on purpose. A failing test leaves a screenshot in .browser-screenshots/ (named after
+the test), for the developer.
+"""
+import json
+import os
+import pathlib
+import secrets
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+SHOTS = ROOT / ".browser-screenshots"
+
+if os.environ.get("D2L_BROWSER") == "0":
+    pytest.skip("D2L_BROWSER=0: browser tests switched off", allow_module_level=True)
+sync_api = pytest.importorskip("playwright.sync_api", reason="Playwright is not installed (pip install playwright)")
+if not os.path.exists(CHROMIUM):
+    pytest.skip("Debian's chromium is not installed (apt-get install chromium)", allow_module_level=True)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    with sync_api.sync_playwright() as p:
+        # the flags keep a sandboxed, offline machine's Chromium from phoning home
+        b = p.chromium.launch(executable_path=CHROMIUM, args=[
+            "--no-sandbox", "--disable-gpu", "--disable-background-networking", "--disable-component-update",
+            "--disable-sync", "--no-first-run"])
+        yield b
+        b.close()
+
+
+@pytest.fixture
+def page(browser, request):
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    pg = context.new_page()
+    pg.console_errors = []
+    pg.on("console", lambda m: pg.console_errors.append(m.text) if m.type == "error" else None)
+    yield pg
+    failed = getattr(request.node, "rep_call", None)
+    if failed is not None and failed.failed:
+        SHOTS.mkdir(exist_ok=True)
+        shot = SHOTS / f"{request.node.name}.png"
+        pg.screenshot(path=str(shot), full_page=True)
+        print(f"screenshot of the failing page: {shot}")
+    context.close()
+
+
+# --- the static site ---------------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def site(tmp_path_factory):
+    out = tmp_path_factory.mktemp("site")
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_site.py"), str(out)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr
+    return out
+
+
+LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+
+
+def test_every_formula_of_the_site_is_typeset_offline_with_fonts_that_exist(site, page):
+    failed, remote = [], []
+    page.on("requestfailed", lambda r: failed.append(r.url) if not r.url.startswith("about:") else None)
+    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
+               else (remote.append(r.request.url), r.abort())[1])
+    typeset = {}
+    for name in LESSONS:
+        page.goto((site / f"{name}.html").as_uri())
+        page.wait_for_function("() => window.MathJax && MathJax.isReady && MathJax.Hub.queue.pending === 0 && "
+                               "!document.documentElement.classList.contains('d2l-typesetting')", timeout=30000)
+        typeset[name] = page.evaluate("() => document.querySelectorAll('.MathJax, .MathJax_Display').length")
+        raw = page.evaluate(r"""() => [...document.querySelectorAll('.jp-RenderedMarkdown')].map(e => e.innerText)
+                                       .filter(t => /\$[^$\s][^$]*\$/.test(t)).map(t => t.slice(0, 80))""")
+        assert raw == [], f"{name}: raw TeX left on the page: {raw}"
+        assert page.evaluate("() => MathJax.OutputJax['HTML-CSS'].fontInUse") == "STIX-Web", name
+    assert failed == [] and remote == [], (failed, remote)  # no missing font or script, nothing from the network
+    assert typeset["06_loss_functions"] > 50 and sum(typeset.values()) > 300, typeset
+
+
+# --- the live demos in JupyterLab --------------------------------------------------------------
+
+def _free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def lab(tmp_path_factory):
+    """A real `jupyter lab` over scratch copies of the lessons (JupyterLab saves into what it opens)."""
+    tmp = tmp_path_factory.mktemp("lab")
+    notebooks = tmp / "notebooks"
+    shutil.copytree(ROOT / "notebooks", notebooks)
+    settings = tmp / "settings" / "@jupyterlab"
+    # every cell in the page (not only the visible ones), and no news pop-up over the notebook
+    (settings / "notebook-extension").mkdir(parents=True)
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    (settings / "apputils-extension").mkdir(parents=True)
+    (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
+        json.dumps({"fetchNews": "false", "checkForUpdates": False}))
+    port, token = _free_port(), secrets.token_hex(8)
+    env = {k: v for k, v in os.environ.items() if k != "D2L_HEADLESS"}  # a person is watching now
+    env.update(JUPYTERLAB_SETTINGS_DIR=str(tmp / "settings"), JUPYTERLAB_WORKSPACES_DIR=str(tmp / "workspaces"),
+               CUDA_VISIBLE_DEVICES="")
+    log = open(tmp / "lab.log", "w")
+    proc = subprocess.Popen([sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}",
+                             f"--ServerApp.token={token}", f"--ServerApp.root_dir={notebooks}", "--allow-root"],
+                            env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{url}/api/status?token={token}", timeout=2)
+            break
+        except OSError:
+            if time.monotonic() > deadline or proc.poll() is not None:
+                proc.kill()
+                pytest.fail(f"jupyter lab did not start: {(tmp / 'lab.log').read_text()[-2000:]}")
+            time.sleep(0.5)
+    yield url, token
+    proc.terminate()
+    try:
+        proc.wait(20)
+    except subprocess.TimeoutExpired:
+        proc.kill()
+    log.close()
+
+
+ALL_RAN = r"""() => {
+    const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());
+    const idle = document.querySelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]') !== null;
+    return idle && p.length > 0 && p.every(x => /^\[\d+\]:$/.test(x));
+}"""
+
+
+def _open_and_run_all(page, lab, lesson):
+    url, token = lab
+    page.goto(f"{url}/lab/tree/{lesson}?token={token}&reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+    page.wait_for_function("() => document.querySelector('.jp-Dialog') || "
+                           "document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=\"idle\"]')",
+                           timeout=120000)
+    if page.query_selector(".jp-Dialog"):  # "Select Kernel", when the kernel list came late
+        page.click(".jp-Dialog button.jp-mod-accept")
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120000)
+    # clear the stored outputs first: a fresh kernel numbers the cells as the stored run did
+    page.click("div.lm-MenuBar-itemLabel:text-is('Edit')")
+    page.click("li.lm-Menu-item:has-text('Clear Outputs of All Cells')")
+    page.wait_for_function(r"""() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
+                               .every(e => !/\d/.test(e.textContent))""", timeout=30000)
+    page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
+    page.click("li.lm-Menu-item:has-text('Run All Cells')")
+    page.wait_for_function(ALL_RAN, timeout=400000, polling=500)
+
+
+def _errors_shown(page):
+    """Tracebacks and stderr in the notebook, but for the cells that raise on purpose."""
+    return page.evaluate("""() => [...document.querySelectorAll('.jp-CodeCell')]
+        .filter(c => !c.querySelector('.jp-InputArea-editor').innerText.includes('NBVAL_RAISES_EXCEPTION'))
+        .flatMap(c => [...c.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')])
+        .map(e => e.innerText.slice(0, 300)).filter(t => /Error|Traceback|Exception|Warning/.test(t))""")
+
+
+def _demo_image(demo):
+    imgs = demo.query_selector_all("img")
+    assert len(imgs) == 1, f"the demo shows {len(imgs)} figures, expected one"
+    return imgs[0].get_attribute("src")
+
+
+def _wait_redrawn(page, demo, old_src):
+    page.wait_for_function("([demo, old]) => { const i = demo.querySelectorAll('img'); "
+                           "return i.length === 1 && i[0].getAttribute('src') !== old; }",
+                           arg=[demo, old_src], timeout=60000, polling=100)
+    return _demo_image(demo)
+
+
+@pytest.mark.parametrize("lesson, readouts", [
+    ("01_linear_regression_scratch.ipynb", ["0.03", "10", "0.5"]),
+    ("06_loss_functions.ipynb", ["1.0", "30"]),
+    ("07_softmax_numerics.ipynb", ["100.0"]),
+])
+def test_every_demo_slider_redraws_the_figure_with_no_error(page, lab, lesson, readouts):
+    _open_and_run_all(page, lab, lesson)
+    demo = page.query_selector(".widget-vbox:has(.widget-slider)")
+    assert demo is not None, "the demo's sliders did not render"
+    demo.scroll_into_view_if_needed()
+    sliders = demo.query_selector_all(".widget-slider")
+    # the readouts show exactly the values the lesson sets (a FloatLogSlider would show 0.0316228)
+    assert [s.query_selector(".widget-readout").inner_text().strip() for s in sliders] == readouts
+    src = _demo_image(demo)
+    moves = 0
+    for slider in sliders:
+        handle = slider.query_selector(".noUi-handle")
+        for key in ("ArrowRight", "ArrowRight", "ArrowLeft"):  # keys, as a presenter would
+            handle.focus()
+            page.keyboard.press(key)
+            src = _wait_redrawn(page, demo, src)
+            moves += 1
+        box = handle.bounding_box()  # and a drag with the mouse
+        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+        page.mouse.down()
+        page.mouse.move(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2, steps=8)
+        page.mouse.up()
+        src = _wait_redrawn(page, demo, src)
+        moves += 1
+    assert moves == 4 * len(sliders)
+    assert _errors_shown(page) == []
+    assert not [e for e in page.console_errors if "Error" in e], page.console_errors
