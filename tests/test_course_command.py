@@ -62,3 +62,25 @@ def test_course_lab_serves_the_notebooks():
             proc.wait(timeout=20)
         except subprocess.TimeoutExpired:
             os.killpg(proc.pid, signal.SIGKILL)
+
+
+@pytest.mark.skipif(os.environ.get("D2L_VENV") is None, reason="run through ./course test, whose environment it reuses")
+def test_course_test_names_the_notebooks_that_differ_from_git(tmp_path):
+    # what a student has after running a lesson in JupyterLab: its file saved with new outputs
+    clone = tmp_path / "clone"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
+    lesson = sorted((clone / "notebooks").glob("*.ipynb"))[1]
+    nb = json.loads(lesson.read_text())
+    next(c for c in nb["cells"] if c["cell_type"] == "code")["execution_count"] = 99
+    lesson.write_text(json.dumps(nb, indent=1))
+    run = subprocess.run([str(clone / "course"), "test", "--collect-only", "-q", "tests/test_timer.py"],
+                         capture_output=True, text=True, timeout=300,
+                         env=dict(os.environ, D2L_VENV=os.environ["D2L_VENV"]))
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert "these notebooks differ from the committed ones" in run.stderr
+    assert f"notebooks/{lesson.name}" in run.stderr and "git stash" in run.stderr
+    subprocess.run(["git", "-C", str(clone), "checkout", "-q", "--", "notebooks"], check=True)
+    again = subprocess.run([str(clone / "course"), "test", "--collect-only", "-q", "tests/test_timer.py"],
+                           capture_output=True, text=True, timeout=300,
+                           env=dict(os.environ, D2L_VENV=os.environ["D2L_VENV"]))
+    assert "differ from the committed" not in again.stderr
