@@ -42,8 +42,9 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
     optimizer = isinstance(updater, torch.optim.Optimizer)
     metric = Accumulator(3)  # summed loss, correct predictions, examples
     finite = FiniteGuard(epoch, train_iter)  # nan/inf stops training, with no GPU wait per step
-    with explain_device_errors(net, loss, device):  # says which tensor is on which device
-        for step, (X, y) in enumerate(progress_bar(train_iter, epoch, progress), start=1):
+    # explain_device_errors says which tensor is on which device; the bar is closed even on an error
+    with explain_device_errors(net, loss, device), progress_bar(train_iter, epoch, progress) as batches:
+        for step, (X, y) in enumerate(batches, start=1):
             if device is not None:  # non_blocking: the copy overlaps the previous step's work
                 X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
             y_hat = net(X)

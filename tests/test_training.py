@@ -175,13 +175,38 @@ def test_progress_bar_over_batches_when_asked(capsys):
 def test_progress_is_off_when_headless_or_outside_a_notebook(monkeypatch):
     from d2lcore.infra.session import progress_bar
     batches = [1, 2]
+
+    def shown(progress=None):
+        with progress_bar(batches, 1, progress) as b:
+            return b is not batches
+
     monkeypatch.delenv("D2L_HEADLESS", raising=False)
-    assert progress_bar(batches, 1) is batches  # pytest is no notebook
+    assert not shown()  # pytest is no notebook
     monkeypatch.setattr("d2lcore.infra.session.in_notebook", lambda: True)
-    assert progress_bar(batches, 1) is not batches
+    assert shown()
     monkeypatch.setenv("D2L_HEADLESS", "1")
-    assert progress_bar(batches, 1) is batches
-    assert progress_bar(batches, 1, True) is not batches and progress_bar(batches, 1, False) is batches
+    assert not shown()
+    assert shown(True) and not shown(False)
+
+
+def test_an_epoch_that_ends_in_an_error_removes_its_notebook_progress_bar(monkeypatch):
+    import tqdm.auto
+    from tqdm import tqdm as console_tqdm
+    closed = []
+
+    class NotebookBar(console_tqdm):  # tqdm.notebook's bar: a widget it keeps, in red, after an error
+        def __init__(self, *args, **kwargs):
+            super().__init__(*args, **kwargs)
+            self.container = type("Widget", (), {"close": lambda _: closed.append(True)})()
+
+    monkeypatch.setattr(tqdm.auto, "tqdm", NotebookBar)
+    X, y = _blobs(200)
+    batches = [(X[:50], y[:50]), (torch.full((50, 2), float("nan")), y[50:100]), (X[100:], y[100:])]
+    net = nn.Linear(2, 3)
+    with pytest.raises(d2l.NonFiniteLossError):
+        d2l.train_epoch(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
+                        progress=True)
+    assert closed == [True]
 
 
 def test_gradient_clipping_caps_the_global_norm_before_each_step():

@@ -4,6 +4,7 @@ Headless runs (nbval, `jupyter execute`, CI) must store stable outputs and must 
 person: `./course test` and `./course execute` set D2L_HEADLESS=1, and outside a Jupyter kernel
 there is no front end at all.
 """
+import contextlib
 import os
 
 
@@ -22,13 +23,24 @@ def interactive():
     return not os.environ.get("D2L_HEADLESS") and in_notebook()
 
 
+@contextlib.contextmanager
 def progress_bar(batches, epoch, progress=None):
-    """`batches` wrapped in a tqdm bar when `progress` is True, or None and a person watches.
+    """`with progress_bar(batches, epoch) as b:` gives `batches` wrapped in a tqdm bar when
+    `progress` is True, or None and a person watches; else `batches` themselves.
 
-    Headless runs get none: a bar's rate and time left are never the same twice in stored output.
+    Leaving the block removes the bar, also when the epoch ends in an error: tqdm's notebook bar
+    would keep a stopped epoch's bar, frozen in red above the traceback. Headless runs get no bar:
+    its rate and time left are never the same twice in stored output.
     """
     if not (interactive() if progress is None else progress):
-        return batches
+        yield batches
+        return
     from tqdm.auto import tqdm
-    return tqdm(batches, total=len(batches) if hasattr(batches, "__len__") else None,
-                desc=f"epoch {epoch}", leave=False)
+    bar = tqdm(batches, total=len(batches) if hasattr(batches, "__len__") else None,
+               desc=f"epoch {epoch}", leave=False)
+    try:
+        yield bar
+    finally:
+        bar.close()
+        if hasattr(bar, "container"):  # the notebook widget
+            bar.container.close()
