@@ -4,11 +4,17 @@
     python scripts/slides.py --check notebooks/*.ipynb  # exit 1 if any notebook is out of date
 
 The rules, so that every slide holds one idea and fits on a screen:
-- the title cell and every "## " section start a new slide; every "### " subsection a sub-slide;
-- the set-up cell (the first code cell: imports and seeding) is skipped;
-- if a slide would grow past MAX_LINES (source lines + output lines, a figure counting as
-  FIGURE_LINES), the cell that overflows starts a sub-slide;
+- the title cell and every "## " section start a new slide; every "### " subsection a sub-slide
+  (a markdown cell holds at most one section heading, at its top: tests/test_slides.py checks);
+- the set-up cell (the first code cell: imports and seeding) stays on the title slide, so that a
+  presenter runs it first (RISE never runs a hidden cell, and every later cell needs it);
+- if a slide would grow past MAX_LINES (see cell_lines), the cell that overflows starts a
+  sub-slide; a single cell longer than that (a long traceback) gets a sub-slide of its own and
+  scrolls (RISE's `scroll` option).
 - everything else continues the current slide.
+The line costs were fitted to slide heights measured in Chromium at 1280x720 (RISE 0.43, the
+simple theme): about 17 px per line of text, code or output, 30 px per cell, 300 px per figure,
+48 px per slide, and 684 px of room; tests/test_browser.py measures every slide again.
 RISE's options (scrolling for the occasional long cell, a plain theme) go in the notebook metadata.
 tests/test_slides.py checks that the committed notebooks follow these rules.
 """
@@ -17,14 +23,16 @@ import sys
 
 import nbformat
 
-MAX_LINES = 55
-FIGURE_LINES = 14
+MAX_LINES = 34  # 48 px + 34 lines of 17 px = 626 px of the 684 px a slide has at 1280x720
+FIGURE_LINES = 18  # a stored figure is about 300 px tall
+CELL_LINES = 2  # a cell's own padding and prompt, about 30 px
 RISE_OPTIONS = {"scroll": True, "theme": "simple", "transition": "none", "start_slideshow_at": "beginning"}
 
 
 def cell_lines(cell):
-    """How much screen a cell takes: its source lines plus its output lines."""
-    n = cell.source.count("\n") + 1
+    """How much screen a cell takes, in lines: its source, its outputs (a figure counting as
+    FIGURE_LINES, an error as its whole traceback, as RISE shows it) and CELL_LINES of padding."""
+    n = CELL_LINES + cell.source.count("\n") + 1
     for out in cell.get("outputs", []) if cell.cell_type == "code" else []:
         data = out.get("data", {})
         if out.output_type == "stream":
@@ -34,7 +42,7 @@ def cell_lines(cell):
         elif out.output_type in ("execute_result", "display_data"):
             n += data.get("text/plain", "").count("\n") + 1
         elif out.output_type == "error":
-            n += 2  # RISE shows the error name and message; the traceback scrolls
+            n += sum(line.count("\n") + 1 for line in out.get("traceback", []))
     return n
 
 
@@ -48,7 +56,7 @@ def slide_types(nb):
         if i == 0 or (cell.cell_type == "markdown" and text.startswith("## ")):
             kind, current = "slide", size
         elif i == first_code:
-            kind = "skip"
+            kind, current = "-", current + size  # the set-up cell, on the title slide
         elif cell.cell_type == "markdown" and text.startswith("### "):
             kind, current = "subslide", size
         elif current + size > MAX_LINES:

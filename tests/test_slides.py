@@ -26,12 +26,23 @@ def test_every_cell_has_a_slide_type_and_the_title_opens_the_talk(nb):
     assert kinds[0] == "slide" and nb.metadata["rise"]["scroll"] is True
 
 
-def test_set_up_cells_are_skipped_and_sections_start_slides(nb):
-    first_code = next(c for c in nb.cells if c.cell_type == "code")
-    assert first_code.metadata["slideshow"]["slide_type"] == "skip" and "import" in first_code.source
+def test_the_set_up_cell_is_shown_on_the_first_slide_and_sections_start_slides(nb):
+    # RISE never runs a hidden cell: a hidden set-up cell made a presenter's first live cell fail
+    kinds = [c.metadata["slideshow"]["slide_type"] for c in nb.cells]
+    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    assert "import" in nb.cells[first_code].source and "skip" not in kinds
+    assert kinds[first_code] == "-" and "subslide" not in kinds[:first_code]
     for c in nb.cells:
         if c.cell_type == "markdown" and c.source.startswith("## "):
             assert c.metadata["slideshow"]["slide_type"] == "slide", c.source.splitlines()[0]
+
+
+def test_a_markdown_cell_holds_at_most_one_section_heading_at_its_top(nb):
+    # a "## Summary" in the middle of a cell would not start a slide: one slide of two sections
+    for c in nb.cells:
+        if c.cell_type == "markdown":
+            late = [line for line in c.source.splitlines()[1:] if line.startswith("## ")]
+            assert not late, f"{nb.path.name}: split the cell before {late[0]!r}"
 
 
 def test_no_slide_is_longer_than_a_screen(nb):
