@@ -16,6 +16,7 @@ import sys
 import time
 import urllib.request
 
+import nbformat
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
@@ -106,7 +107,8 @@ def lab(tmp_path_factory):
     settings = tmp / "settings" / "@jupyterlab"
     # every cell in the page (not only the visible ones), and no news pop-up over the notebook
     (settings / "notebook-extension").mkdir(parents=True)
-    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(json.dumps({"windowingMode": "none"}))
+    (settings / "notebook-extension" / "tracker.jupyterlab-settings").write_text(
+        json.dumps({"windowingMode": "none", "autoStartDefaultKernel": True}))
     (settings / "apputils-extension").mkdir(parents=True)
     (settings / "apputils-extension" / "notification.jupyterlab-settings").write_text(
         json.dumps({"fetchNews": "false", "checkForUpdates": False}))
@@ -149,20 +151,61 @@ def _open_and_run_all(page, lab, lesson):
     url, token = lab
     page.goto(f"{url}/lab/tree/{lesson}?token={token}&reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
-    page.wait_for_function("() => document.querySelector('.jp-Dialog') || "
-                           "document.querySelector('.jp-Notebook-ExecutionIndicator[data-status=\"idle\"]')",
-                           timeout=120000)
-    if page.query_selector(".jp-Dialog"):  # "Select Kernel", when the kernel list came late
-        page.click(".jp-Dialog button.jp-mod-accept")
-    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", timeout=120000)
+    _wait_for_kernel(page)
     # clear the stored outputs first: a fresh kernel numbers the cells as the stored run did
-    page.click("div.lm-MenuBar-itemLabel:text-is('Edit')")
-    page.click("li.lm-Menu-item:has-text('Clear Outputs of All Cells')")
+    _menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function(r"""() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
                                .every(e => !/\d/.test(e.textContent))""", timeout=30000)
-    page.click("div.lm-MenuBar-itemLabel:text-is('Run')")
-    page.click("li.lm-Menu-item:has-text('Run All Cells')")
-    page.wait_for_function(ALL_RAN, timeout=400000, polling=500)
+    _menu(page, "Run", "Run All Cells")
+    started = r"""() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].some(e => /[*\d]/.test(e.textContent))"""
+    try:
+        page.wait_for_function(started, timeout=60000)
+    except sync_api.TimeoutError:  # the click landed while the page was still busy: once more
+        _menu(page, "Run", "Run All Cells")
+    try:
+        page.wait_for_function(ALL_RAN, timeout=400000, polling=500)
+    except sync_api.TimeoutError:
+        prompts = page.evaluate("() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]"
+                                ".map(e => e.textContent.trim())")
+        pytest.fail(f"{lesson}: Run All did not finish; prompts {prompts}; errors {_errors_shown(page)}")
+
+
+def _wait_for_kernel(page, timeout_s=180):
+    """Until the notebook's Python kernel is started and idle. On a busy machine the kernel list can
+    arrive after the notebook: then JupyterLab asks (a dialog) or starts none ("No Kernel")."""
+    deadline, asked = time.monotonic() + timeout_s, time.monotonic() + 30
+    while time.monotonic() < deadline:
+        if page.query_selector(".jp-Dialog"):
+            page.click(".jp-Dialog button.jp-mod-accept")  # "Select Kernel": the notebook's own
+        toolbar = page.inner_text(".jp-NotebookPanel-toolbar")
+        if "Python 3" in toolbar and page.query_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']"):
+            return
+        if "No Kernel" in toolbar and time.monotonic() > asked:
+            asked = time.monotonic() + 30
+            _menu(page, "Kernel", "Change Kernel…")
+        time.sleep(0.5)
+    pytest.fail(f"no kernel after {timeout_s} s: {page.inner_text('.jp-NotebookPanel-toolbar')!r}")
+
+
+def _wait_for_kernel_in_slideshow(page, timeout_s=180):
+    deadline = time.monotonic() + timeout_s
+    while time.monotonic() < deadline:
+        if page.query_selector(".jp-Dialog"):
+            page.click(".jp-Dialog button.jp-mod-accept")
+        if page.evaluate("() => { const k = document.querySelector('.jp-Notebook-ExecutionIndicator');"
+                         " return !k || k.dataset.status === 'idle'; }"):
+            return
+        time.sleep(0.1)
+    pytest.fail(f"the slideshow's kernel did not start in {timeout_s} s")
+
+
+def _menu(page, menu, item):
+    """Click a JupyterLab menu item by its exact label ("Run All Cells", not "Restart Kernel and
+    Run All Cells...")."""
+    page.click(f"div.lm-MenuBar-itemLabel:text-is('{menu}')")
+    entry = page.locator(f"li.lm-Menu-item:has(div.lm-Menu-itemLabel:text-is('{item}'))")
+    entry.wait_for(state="visible", timeout=10000)
+    entry.click()
 
 
 def _errors_shown(page):
@@ -218,3 +261,60 @@ def test_every_demo_slider_redraws_the_figure_with_no_error(page, lab, lesson, r
     assert moves == 4 * len(sliders)
     assert _errors_shown(page) == []
     assert not [e for e in page.console_errors if "Error" in e], page.console_errors
+
+
+# --- the lessons as RISE slideshows ---------------------------------------------------------------
+
+def _slides(path):
+    """The cells of each slide and sub-slide, in order, by the notebook's RISE metadata."""
+    groups = []
+    for cell in nbformat.read(path, as_version=4).cells:
+        kind = cell.metadata.get("slideshow", {}).get("slide_type", "-")
+        if kind == "skip":
+            continue
+        if kind in ("slide", "subslide") or not groups:
+            groups.append([])
+        groups[-1].append(cell)
+    return groups
+
+
+def _present(page):
+    return page.evaluate("""() => { const s = [...document.querySelectorAll('.reveal .slides section.present')].pop();
+        return {height: s.scrollHeight, room: s.clientHeight, code: s.querySelectorAll('.jp-CodeCell').length}; }""")
+
+
+@pytest.mark.parametrize("lesson", [f"{name}.ipynb" for name in LESSONS])
+def test_a_slideshow_fits_the_screen_and_its_first_live_cell_runs_on_a_fresh_kernel(page, lab, lesson):
+    url, token = lab
+    page.goto(f"{url}/rise/{lesson}?token={token}")
+    page.wait_for_selector(".reveal .slides section.present .jp-Cell", timeout=120000)
+    _wait_for_kernel_in_slideshow(page)
+    # as a presenter does: Shift+Enter from the title on, until the set-up cell (shown on the title
+    # slide) and the first live cell after it have run (a hidden set-up cell never ran, and that
+    # first live cell ended in a NameError)
+    # outputs re-rendered by a run lose this mark (a fresh kernel numbers cells as the stored run did)
+    page.evaluate("() => document.querySelectorAll('.jp-OutputArea-output').forEach(e => e.dataset.stored = '1')")
+    fresh = """() => [...document.querySelectorAll('.jp-CodeCell')].some(c =>
+        c.querySelector('.jp-OutputArea-output') && !c.querySelector('.jp-OutputArea-output[data-stored]'))"""
+    page.click(".reveal .slides section.present .jp-MarkdownCell h1")  # the keys go to the notebook
+    for _ in range(15):
+        if page.evaluate(fresh):
+            break
+        page.keyboard.press("Shift+Enter")
+        page.wait_for_timeout(250)
+        _wait_for_kernel_in_slideshow(page)
+    assert page.evaluate(fresh), "Shift+Enter from the title never ran a cell with an output"
+    assert _errors_shown(page) == [], "the first live cells failed on a fresh kernel"
+    # then every slide, from the first: none may be taller than the screen, but for a slide of one
+    # long cell (a traceback), which RISE scrolls
+    page.keyboard.press("Escape")
+    page.keyboard.press("Home")
+    page.wait_for_timeout(500)
+    tall = []
+    for i, cells in enumerate(_slides(ROOT / "notebooks" / lesson)):
+        now = _present(page)
+        if now["height"] > now["room"] and len(cells) > 1:
+            tall.append((cells[0].source.splitlines()[0][:50], now["height"], now["room"]))
+        page.keyboard.press("Space")
+        page.wait_for_timeout(120)  # the theme has no transition; the next slide lays out at once
+    assert tall == [], f"slides taller than the screen: {tall}"
