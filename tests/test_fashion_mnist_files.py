@@ -162,11 +162,19 @@ def test_an_unreachable_network_error_is_not_a_traceback_maze(tmp_path, no_netwo
 
 # --- integrity ------------------------------------------------------------------------------
 
-@pytest.fixture
-def filled(tmp_path, no_network):
+@pytest.fixture(scope="module")
+def _filled_once(tmp_path_factory):
     if ARCHIVES is None:
         pytest.skip("no Fashion-MNIST archives")
-    return fm.ensure_fashion_mnist(tmp_path / "cache", system_dirs=[ARCHIVES])
+    return fm.ensure_fashion_mnist(tmp_path_factory.mktemp("filled"), system_dirs=[ARCHIVES], download=False)
+
+
+@pytest.fixture
+def filled(_filled_once, tmp_path, no_network):
+    """A cache as ensure_fashion_mnist leaves it (a copy of one filled once: copy2 keeps the
+    modification times the marker vouches for)."""
+    shutil.copytree(_filled_once, tmp_path / "cache")
+    return tmp_path / "cache"
 
 
 def test_a_verified_cache_is_not_hashed_again(filled, monkeypatch):
@@ -252,10 +260,15 @@ def test_two_processes_filling_the_cache_at_once_both_succeed(tmp_path):
 
 # --- issue #16: every cache state, mirror and thread -------------------------------------------
 
+@functools.lru_cache(maxsize=None)
+def _decompressed(name):
+    return gzip.open(ARCHIVES / f"{name}.gz").read()
+
+
 def _decompress_into(raw, names=fm.FILES):
     raw.mkdir(parents=True, exist_ok=True)
     for name in names:
-        (raw / name).write_bytes(gzip.open(ARCHIVES / f"{name}.gz").read())
+        (raw / name).write_bytes(_decompressed(name))
 
 
 @needs_archives
