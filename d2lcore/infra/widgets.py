@@ -32,20 +32,31 @@ def live_demo(draw, **controls):
     """
     from IPython.display import display
 
-    def show(**values):
+    def render(**values):
         with DRAW_LOCK:  # one d2lcore drawing at a time, whichever thread asks
             fig = Figure()
             draw(fig=fig, **values)
-            bundle = figure_bundle(fig)
+            return figure_bundle(fig)
+
+    def show(**values):
+        bundle = render(**values)
         if in_notebook():  # a script has nowhere to show it
             display(bundle, raw=True)
 
+    defaults = {name: w.value for name, w in controls.items()}
     if not interactive():
-        show(**{name: w.value for name, w in controls.items()})
+        show(**defaults)
         return None
     import ipywidgets as widgets
     out = widgets.interactive_output(show, controls)
-    display(widgets.VBox([widgets.HBox(list(controls.values())), out]))
+    box = widgets.VBox([widgets.HBox(list(controls.values())), out])
+    # Where no widget manager loads (RISE slideshows: jupyterlab-contrib/rise#119; nbviewer;
+    # GitHub), the front end shows the best other type in the bundle: the default state's figure
+    # instead of the text "VBox(children=(HBox(...".
+    bundle = box._repr_mimebundle_()
+    bundle["image/png"] = render(**defaults)["image/png"]
+    bundle["text/plain"] = "live demo: its sliders need JupyterLab's notebook view (default state drawn)"
+    display(bundle, raw=True)
 
 
 def _fit_line(x, y, loss_fn, steps=400, lr=0.05):
