@@ -1,3 +1,5 @@
+import types
+
 import matplotlib.pyplot as plt
 import pytest
 import torch
@@ -189,24 +191,57 @@ def test_progress_is_off_when_headless_or_outside_a_notebook(monkeypatch):
     assert shown(True) and not shown(False)
 
 
+class _Notebook:
+    """A notebook kernel's display() and tqdm.notebook bars, as stand-ins that record."""
+
+    def __init__(self, monkeypatch):
+        import IPython
+        import IPython.display
+        import tqdm.notebook
+        from tqdm import tqdm as console_tqdm
+        self.shown, self.closed, self.cell = [], [], 1
+        notebook = self
+
+        class Bar(console_tqdm):  # tqdm.notebook's bar: a widget it keeps, in red, after an error
+            def __init__(self, *args, display=True, **kwargs):
+                super().__init__(*args, **kwargs)
+                self.container = type("Widget", (), {"close": lambda _: notebook.closed.append(self.desc)})()
+
+        monkeypatch.setattr(tqdm.notebook, "tqdm", Bar)
+        monkeypatch.setattr(IPython.display, "display",
+                            lambda obj, raw=False, display_id=None, update=False:
+                            self.shown.append(("" if isinstance(obj, dict) else "bar", display_id, update)))
+        monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(execution_count=self.cell))
+        monkeypatch.setattr("d2lcore.infra.session.in_notebook", lambda: True)
+        monkeypatch.setattr("d2lcore.infra.session._slot", [None, None])  # a fresh kernel
+
+
 def test_an_epoch_that_ends_in_an_error_removes_its_notebook_progress_bar(monkeypatch):
-    import tqdm.auto
-    from tqdm import tqdm as console_tqdm
-    closed = []
-
-    class NotebookBar(console_tqdm):  # tqdm.notebook's bar: a widget it keeps, in red, after an error
-        def __init__(self, *args, **kwargs):
-            super().__init__(*args, **kwargs)
-            self.container = type("Widget", (), {"close": lambda _: closed.append(True)})()
-
-    monkeypatch.setattr(tqdm.auto, "tqdm", NotebookBar)
+    notebook = _Notebook(monkeypatch)
     X, y = _blobs(200)
     batches = [(X[:50], y[:50]), (torch.full((50, 2), float("nan")), y[50:100]), (X[100:], y[100:])]
     net = nn.Linear(2, 3)
     with pytest.raises(d2l.NonFiniteLossError):
         d2l.train_epoch(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
                         progress=True)
-    assert closed == [True]
+    assert notebook.closed == ["epoch 1"]
+    assert [what for what, _, _ in notebook.shown] == ["bar", ""]  # the slot is emptied
+
+
+def test_the_epochs_of_one_cell_share_one_output_slot_in_a_notebook(monkeypatch):
+    # one slot per epoch left a blank gap per epoch under lesson 04's figure (a frozen line each in RISE)
+    notebook = _Notebook(monkeypatch)
+    X, y = _blobs(200)
+    net = nn.Linear(2, 3)
+    d2l.train(net, [(X, y)], [(X, y)], nn.CrossEntropyLoss(), 3, torch.optim.SGD(net.parameters(), lr=0.1),
+              animate=False, progress=True)
+    first = notebook.shown[0][1]
+    assert notebook.shown == [("bar", first, False), ("", first, True),
+                              ("bar", first, True), ("", first, True), ("bar", first, True), ("", first, True)]
+    assert notebook.closed == ["epoch 1", "epoch 2", "epoch 3"]
+    notebook.cell, notebook.shown = 2, []  # the next cell gets a slot of its own
+    d2l.train_epoch(net, [(X, y)], nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), progress=True)
+    assert notebook.shown[0][1] != first and notebook.shown[0][2] is False
 
 
 def test_gradient_clipping_caps_the_global_norm_before_each_step():
