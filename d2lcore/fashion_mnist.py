@@ -1,11 +1,15 @@
 """Fashion-MNIST as minibatches cut from tensors held whole in memory, with its text labels (lesson 03)."""
 import functools
 
+import torch
+
 from .infra.fashion_mnist_files import ensure_fashion_mnist, raw_dir
 from .tensor_loader import TensorLoader
 
 TEXT_LABELS = ["t-shirt", "trouser", "pullover", "dress", "coat",
                "sandal", "shirt", "sneaker", "bag", "ankle boot"]
+# Which training images `validation=` holds out: one fixed draw, the same everywhere.
+VALIDATION_SEED = 20261201
 
 
 @functools.lru_cache(maxsize=4)
@@ -21,8 +25,9 @@ def _read_split(root, train):
     return images.unsqueeze(1), read_label_file(str(raw / f"{prefix}-labels-idx1-ubyte"))
 
 
-def load_data_fashion_mnist(batch_size, resize=None, *, root=None, device=None, seed=None):
-    """Fashion-MNIST as `(train_iter, test_iter)`, both kept whole on `device` (lesson 03).
+def load_data_fashion_mnist(batch_size, resize=None, *, root=None, device=None, seed=None, validation=0):
+    """Fashion-MNIST as `(train_iter, test_iter)`, both kept whole on `device` (lesson 03); with
+    `validation=n`, as `(train_iter, valid_iter, test_iter)` (lesson 10).
 
     resize: None (28x28), an int or (H, W): batches are resized on the device.
     root: the cache folder (default $D2L_DATA_DIR, else the per-user cache), filled on first use
@@ -33,19 +38,30 @@ def load_data_fashion_mnist(batch_size, resize=None, *, root=None, device=None, 
         too; `device=d2l.try_gpu()` keeps both splits on the GPU (about 55 MB), where a batch
         costs one `index_select` and no copy.
     seed: seeds the training iterator's shuffling (None: from torch's global generator).
+    validation: hold out this many of the 60,000 training images as a validation set, e.g.
+        10000 (50k/10k). Which ones is fixed (`VALIDATION_SEED`), not `seed`: every lesson, run
+        and machine holds out the same images, so a choice made on them is comparable. The
+        validation set is for choosing (epochs, learning rates, models); the test set is for
+        the one final report.
 
-    Each iterator yields X float32 (B, 1, H, W) in [0, 1] and y int64 (B,), on `device`. The
-    training iterator reshuffles every epoch; the test iterator never shuffles. The files are read
-    once per process (well under a second); later calls reuse them.
+    Each iterator yields X float32 (B, 1, H, W) in [0, 1] and y int64 (B,), on `device`, and
+    says which split it is in `.split` ("train", "valid" or "test"; `d2l.train` names its curve
+    and history by it). The training iterator reshuffles every epoch; the others never shuffle.
+    The files are read once per process (well under a second); later calls reuse them.
     """
+    if not 0 <= validation < 60000:
+        raise ValueError(f"validation must be a number of training images in [0, 60000), got {validation!r}")
     device = device or "cpu"
     root = str(ensure_fashion_mnist(root))
-    loaders = []
-    for train in (True, False):
-        images, labels = _read_split(root, train)
-        loaders.append(TensorLoader(images.to(device), labels.to(device), batch_size,
-                                    shuffle=train, seed=seed, resize=resize))
-    return tuple(loaders)
+    images, labels = _read_split(root, True)
+    splits = [("train", images, labels)]
+    if validation:
+        order = torch.randperm(len(labels), generator=torch.Generator().manual_seed(VALIDATION_SEED))
+        held, kept = order[:validation].sort().values, order[validation:].sort().values
+        splits = [("train", images[kept], labels[kept]), ("valid", images[held], labels[held])]
+    splits.append(("test", *_read_split(root, False)))
+    return tuple(TensorLoader(x.to(device), y.to(device), batch_size, shuffle=name == "train", seed=seed,
+                              resize=resize, split=name) for name, x, y in splits)
 
 
 def get_fashion_mnist_labels(labels):

@@ -17,17 +17,18 @@ class TensorLoader:
     batch_size: the last batch keeps the remainder. shuffle: a new order every epoch (every iter()).
     seed: seeds the shuffling; None draws one from torch's global generator (so `set_seed` works).
     resize: None, an int or (H, W): batches are resized (antialiased bilinear) on the device.
+    split: which part of a data set this is ("train", "valid", "test"), for `d2l.train`'s labels.
 
     Yields X float32 (B, C, H, W) and y int64 (B,); `len()` is the number of batches. Every batch
     is a copy, so changing one in place never changes the stored split. `.dataset` has the
     examples one by one, as a torch DataLoader's `.dataset` does.
     """
 
-    def __init__(self, images, labels, batch_size, shuffle=False, seed=None, resize=None):
+    def __init__(self, images, labels, batch_size, shuffle=False, seed=None, resize=None, split=None):
         if len(images) != len(labels) or images.device != labels.device:  # index_select would fail obscurely
             raise ValueError(f"images and labels must have the same length and device, got {len(images)} on "
                              f"{images.device} and {len(labels)} on {labels.device}")
-        self.images, self.labels, self.batch_size = images, labels, batch_size
+        self.images, self.labels, self.batch_size, self.split = images, labels, batch_size, split
         self.shuffle, self.resize = shuffle, [resize, resize] if isinstance(resize, int) else resize
         if seed is None:
             seed = int(torch.randint(0, 2**62, ()).item())
@@ -65,7 +66,8 @@ class TensorLoader:
         return X
 
     def __repr__(self):
-        return (f"TensorLoader({len(self.labels)} examples, batch_size={self.batch_size}, "
+        split = f"{self.split} split, " if self.split else ""
+        return (f"TensorLoader({split}{len(self.labels)} examples, batch_size={self.batch_size}, "
                 f"{len(self)} batches, shuffle={self.shuffle}, device={self.device})")
 
 

@@ -75,8 +75,13 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     and test accuracy live (`Animator`; one final figure when run headless), `ylim` its y range.
     scheduler: stepped once per epoch (scheduler_step="epoch") or after every batch ("batch").
 
-    Returns the history as data: {"epoch", "train_loss", "train_acc", "test_acc", "lr"}, one
-    value per epoch ("lr": the first parameter group's at the epoch's start; None for a
+    test_iter: the held-out data evaluated after every epoch. Give it a validation set
+    (`load_data_fashion_mnist(..., validation=10000)`) whenever the curves are used to choose
+    something; its `.split` ("valid", "test"; a loader without one counts as "test") names the
+    curve and the history key.
+
+    Returns the history as data: {"epoch", "train_loss", "train_acc", "test_acc" (or "valid_acc"),
+    "lr"}, one value per epoch ("lr": the first parameter group's at the epoch's start; None for a
     from-scratch updater). Interrupting (Ctrl-C, the stop button) keeps the model as trained so
     far and the figure as drawn.
     """
@@ -85,9 +90,12 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     if isinstance(net, nn.Module):
         device = guard_train_device(device or try_gpu())  # refuses 'meta', which would erase the weights
         net.to(device)
+    held_out = getattr(test_iter, "split", None) or "test"  # what the third curve measures, by name
+    if held_out == "train":  # would be reported as held-out accuracy, and overwrite train_acc
+        raise ValueError("test_iter is the training split; pass held-out data: the validation or the test split")
     animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=ylim,
-                        legend=["train loss", "train acc", "test acc"]) if animate else None
-    history = {"epoch": [], "train_loss": [], "train_acc": [], "test_acc": [], "lr": []}
+                        legend=["train loss", "train acc", f"{held_out} acc"]) if animate else None
+    history = {"epoch": [], "train_loss": [], "train_acc": [], f"{held_out}_acc": [], "lr": []}
     for epoch in range(1, num_epochs + 1):
         lr = float(updater.param_groups[0]["lr"]) if isinstance(updater, torch.optim.Optimizer) else None
         train_loss, train_acc = train_epoch(

@@ -82,3 +82,27 @@ def test_text_labels():
     assert d2l.get_fashion_mnist_labels([1]) == ["trouser"]
 
 
+
+
+def test_a_validation_split_is_held_out_of_the_training_set_the_same_way_every_time(root):
+    train, valid, test = d2l.load_data_fashion_mnist(1000, root=root, validation=10000, seed=0)
+    assert (len(train.labels), len(valid.labels), len(test.labels)) == (50000, 10000, 10000)
+    assert (train.split, valid.split, test.split) == ("train", "valid", "test")
+    full, _ = d2l.load_data_fashion_mnist(1000, root=root)
+    # together the two are exactly the 60,000 training images, none in both
+    key = lambda t: (t.images.flatten(1).long() * torch.arange(1, 785)).sum(1) * 10 + t.labels  # noqa: E731
+    assert sorted(torch.cat([key(train), key(valid)]).tolist()) == sorted(key(full).tolist())
+    # the same images whatever the shuffling seed, and in every call
+    again = d2l.load_data_fashion_mnist(1000, root=root, validation=10000, seed=7)[1]
+    assert torch.equal(again.labels, valid.labels) and torch.equal(again.images, valid.images)
+    # a random draw: every class is there, about a tenth of each; the validation set never shuffles
+    counts = torch.bincount(valid.labels, minlength=10)
+    assert counts.min() > 900 and counts.max() < 1100, counts
+    assert torch.equal(next(iter(valid))[1], next(iter(valid))[1])
+    assert "valid split" in repr(valid)
+
+
+@pytest.mark.parametrize("validation", [-1, 60000, 1.5e5])
+def test_a_validation_size_outside_the_training_set_is_refused(root, validation):
+    with pytest.raises(ValueError, match="validation must be"):
+        d2l.load_data_fashion_mnist(256, root=root, validation=validation)

@@ -35,6 +35,24 @@ def test_train_with_an_optimizer_returns_the_history_and_learns():
     assert hist["test_acc"][-1] >= 0.9
 
 
+def test_train_names_its_held_out_curve_and_history_by_the_loaders_split(monkeypatch):
+    X, y = _blobs()
+    train_iter = d2l.TensorLoader(X[:500], y[:500], 50, shuffle=True, seed=0, split="train")
+    valid_iter = d2l.TensorLoader(X[500:], y[500:], 50, split="valid")
+    legends = []
+    monkeypatch.setattr(d2l.training, "Animator", lambda **kw: legends.append(kw["legend"]) or types.SimpleNamespace(
+        add=lambda *a: None))
+    net = nn.Linear(2, 3)
+    hist = d2l.train(net, train_iter, valid_iter, nn.CrossEntropyLoss(), 2, torch.optim.SGD(net.parameters(), lr=0.1),
+                     device="cpu")
+    assert "valid_acc" in hist and "test_acc" not in hist and len(hist["valid_acc"]) == 2
+    assert legends == [["train loss", "train acc", "valid acc"]]
+    # the training split as the held-out set would be reported as held-out accuracy: refused
+    with pytest.raises(ValueError, match="training split"):
+        d2l.train(net, train_iter, train_iter, nn.CrossEntropyLoss(), 1, torch.optim.SGD(net.parameters(), lr=0.1),
+                  device="cpu", animate=False)
+
+
 def test_from_scratch_updater_and_optimizer_take_the_same_steps():
     train_iter, _ = _iters()
     torch.manual_seed(0)
