@@ -15,8 +15,8 @@ from .mlp import mlp
 from .plotting import plot, plot_histories, predict, show_images
 from .selfcheck import (check_accuracy, check_batch_norm, check_clip_gradients, check_cross_entropy,
                         check_cross_entropy_from_logits, check_data_iter, check_data_loader, check_dropout,
-                        check_gradient, check_huber_loss, check_optimizer, check_quantize, check_sgd, check_softmax,
-                        check_squared_loss)
+                        check_gradient, check_huber_loss, check_k_fold, check_optimizer, check_quantize, check_sgd,
+                        check_softmax, check_squared_loss)
 from .softmax_regression import cross_entropy, cross_entropy_from_logits, log_softmax, softmax
 from .tensor_loader import TensorLoader
 from .training import NonFiniteLossError, train, train_epoch
@@ -37,7 +37,7 @@ __all__ = [
     # self-checks for the exercises
     "check_gradient", "check_data_iter", "check_sgd", "check_squared_loss", "check_data_loader",
     "check_softmax", "check_cross_entropy", "check_accuracy", "check_cross_entropy_from_logits", "check_huber_loss",
-    "check_optimizer", "check_dropout", "check_clip_gradients", "check_batch_norm", "check_quantize",
+    "check_optimizer", "check_k_fold", "check_dropout", "check_clip_gradients", "check_batch_norm", "check_quantize",
 ]
 __version__ = "0.1.0"
 

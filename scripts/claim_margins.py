@@ -339,6 +339,50 @@ def lesson_09(s):
 
 
 def lesson_10(s):
+    import copy
+    import torch
+    from torch import nn
+    import d2lcore as d2l
+
+    train_iter, valid_iter, test_iter = _fashion(s, validation=10000)
+    small = d2l.TensorLoader(train_iter.images[:1000], train_iter.labels[:1000], 50, shuffle=True, seed=s,
+                             split="train")
+
+    def small_mlp():
+        d2l.set_seed(s)
+        return d2l.mlp([784, 256, 10], flatten=True)
+
+    net = small_mlp()
+    h = d2l.train(net, small, valid_iter, nn.CrossEntropyLoss(), 30, torch.optim.Adam(net.parameters(), lr=3e-3),
+                  animate=False)
+    out = {"train_acc": h["train_acc"][-1], "gap": h["train_acc"][-1] - h["valid_acc"][-1]}
+    # the lesson's early stopping (patience 5, at most 50 epochs)
+    net = small_mlp().to(d2l.try_gpu())
+    opt, best_acc, best_epoch, best_state, accs = torch.optim.Adam(net.parameters(), lr=3e-3), -1.0, 0, None, []
+    for epoch in range(1, 51):
+        d2l.train_epoch(net, small, nn.CrossEntropyLoss(), opt, epoch=epoch)
+        accs.append(d2l.evaluate_accuracy(net, valid_iter))
+        if accs[-1] > best_acc:
+            best_acc, best_epoch, best_state = accs[-1], epoch, copy.deepcopy(net.state_dict())
+        elif epoch - best_epoch >= 5:
+            break
+    net.load_state_dict(best_state)
+    test_acc = d2l.evaluate_accuracy(net, test_iter)
+    # the test set used to choose: the best of 50 random guessers, 200 repetitions
+    g = torch.Generator().manual_seed(s)
+    labels_test, labels_fresh = torch.randint(0, 10, (2, 200, 1, 500), generator=g)
+    guesses_test, guesses_fresh = torch.randint(0, 10, (2, 200, 50, 500), generator=g)
+    acc_test = (guesses_test == labels_test).double().mean(-1)
+    acc_fresh = (guesses_fresh == labels_fresh).double().mean(-1)
+    winner = acc_test.argmax(1)[:, None]
+    out.update(epochs_after_best=len(accs) - best_epoch, test_acc=test_acc,
+               test_valid_diff=abs(test_acc - d2l.evaluate_accuracy(net, valid_iter)),
+               winner_test=acc_test.gather(1, winner).mean().item(),
+               winner_fresh_dev=abs(acc_fresh.gather(1, winner).mean().item() - 0.1))
+    return out
+
+
+def lesson_11(s):
     import torch
     from torch import nn
     import d2lcore as d2l
@@ -411,7 +455,7 @@ def lesson_10(s):
     return out
 
 
-def lesson_11(s):
+def lesson_12(s):
     import re
     import torch
     from torch import nn
@@ -463,7 +507,7 @@ def lesson_11(s):
 
 def _lesson_norms():
     """The lesson's BatchNorm and LayerNorm classes, taken from the notebook itself."""
-    nb = json.loads((ROOT / "notebooks" / "12_normalization.ipynb").read_text(encoding="utf-8"))
+    nb = json.loads((ROOT / "notebooks" / "13_normalization.ipynb").read_text(encoding="utf-8"))
     namespace = {}
     exec("import torch\nfrom torch import nn\n", namespace)
     for cell in nb["cells"]:
@@ -474,7 +518,7 @@ def _lesson_norms():
     return namespace["BatchNorm"], namespace["LayerNorm"]
 
 
-def lesson_12(s):
+def lesson_13(s):
     import torch
     from torch import nn
     import d2lcore as d2l
@@ -503,7 +547,7 @@ def lesson_12(s):
             "none_loss_lr1": loss["none", 1.0], "bn_loss_lr1": loss["bn", 1.0], "ln_loss_lr1": loss["ln", 1.0]}
 
 
-def lesson_13(s):
+def lesson_14(s):
     import copy
     import io
     import tempfile
@@ -605,42 +649,56 @@ CLAIMS = [
           'assert acc["momentum"][-1] > acc["SGD"][-1] and acc["Adam"][-1] > acc["SGD"][-1]'),
     Claim("09", "lowest test accuracy after 5 epochs", lambda r: r["lowest_final_acc"], ">", 0.80,
           "assert min(a[-1] for a in acc.values()) > 0.80"),
-    Claim("10", "λ = 0: train loss / test loss", lambda r: r["overfit_train_over_test"], "<", 0.01,
+    Claim("10", "train accuracy after 30 epochs on 1000 images", lambda r: r["train_acc"], ">", 0.9,
+          'history["train_acc"][-1] > 0.9'),
+    Claim("10", "train - valid accuracy after 30 epochs", lambda r: r["gap"], ">", 0.1, "gap > 0.1"),
+    Claim("10", "early stopping: epochs after the best (patience 5)", lambda r: r["epochs_after_best"], "<=", 5,
+          "len(accs) - best_epoch == 5"),
+    Claim("10", "early stopping: epochs after the best (stopped by patience)", lambda r: r["epochs_after_best"], ">=",
+          5, "len(accs) - best_epoch == 5"),
+    Claim("10", "early-stopped test accuracy (lower end)", lambda r: r["test_acc"], ">", 0.7, "0.7 < test_acc < 0.9"),
+    Claim("10", "early-stopped test accuracy (upper end)", lambda r: r["test_acc"], "<", 0.9, "0.7 < test_acc < 0.9"),
+    Claim("10", "|test - valid| accuracy of the stopped model", lambda r: r["test_valid_diff"], "<", 0.03,
+          "abs(test_acc - restored) < 0.03"),
+    Claim("10", "best of 50 guessers: accuracy on its test set", lambda r: r["winner_test"], ">", 0.12, "on_test > 0.12"),
+    Claim("10", "best of 50 guessers: |fresh accuracy - 0.1|", lambda r: r["winner_fresh_dev"], "<", 0.01,
+          "abs(on_fresh - 0.1) < 0.01"),
+    Claim("11", "λ = 0: train loss / test loss", lambda r: r["overfit_train_over_test"], "<", 0.01,
           'assert c0["train"][-1] < c0["test"][-1] / 100'),
-    Claim("10", "λ = 3 / λ = 0: test loss", lambda r: r["l2_test_ratio"], "<", 0.1, 'c3["test"][-1] < c0["test"][-1] / 10'),
-    Claim("10", "λ = 3 / λ = 0: ||w||", lambda r: r["l2_norm_ratio"], "<", 0.1, "w3.norm() < w0.norm() / 10"),
-    Claim("10", "largest gap(next λ) / gap(λ)", lambda r: r["gap_ratio_max"], "<", 1,
+    Claim("11", "λ = 3 / λ = 0: test loss", lambda r: r["l2_test_ratio"], "<", 0.1, 'c3["test"][-1] < c0["test"][-1] / 10'),
+    Claim("11", "λ = 3 / λ = 0: ||w||", lambda r: r["l2_norm_ratio"], "<", 0.1, "w3.norm() < w0.norm() / 10"),
+    Claim("11", "largest gap(next λ) / gap(λ)", lambda r: r["gap_ratio_max"], "<", 1,
           "assert all(a > b for a, b in zip(gaps, gaps[1:]))"),
-    Claim("10", "AdamW vs Adam + L2, largest difference", lambda r: r["adamw_vs_adam_l2"], ">", 1e-3, "assert gap > 1e-3"),
-    Claim("10", "dropout: |zeroed share - 0.3|", lambda r: r["dropout_zero_share_err"], "<", 0.005, "abs(zeroed - 0.3) < 0.005"),
-    Claim("10", "dropout: |mean of 20000 draws - input|", lambda r: r["dropout_mean_err"], "<", 0.1,
+    Claim("11", "AdamW vs Adam + L2, largest difference", lambda r: r["adamw_vs_adam_l2"], ">", 1e-3, "assert gap > 1e-3"),
+    Claim("11", "dropout: |zeroed share - 0.3|", lambda r: r["dropout_zero_share_err"], "<", 0.005, "abs(zeroed - 0.3) < 0.005"),
+    Claim("11", "dropout: |mean of 20000 draws - input|", lambda r: r["dropout_mean_err"], "<", 0.1,
           "torch.allclose(mean_out, h, atol=0.1)"),
-    Claim("10", "dropout MLP: smallest gap step", lambda r: r["dropout_gap_step"], ">", 0,
+    Claim("11", "dropout MLP: smallest gap step", lambda r: r["dropout_gap_step"], ">", 0,
           'gap["dropout 0.0"] > gap["dropout 0.2"] > gap["dropout 0.5"]'),
-    Claim("10", "dropout MLP: gap(0) - gap(0.5)", lambda r: r["dropout_gap_total"], ">", 0.02,
+    Claim("11", "dropout MLP: gap(0) - gap(0.5)", lambda r: r["dropout_gap_total"], ">", 0.02,
           'gap["dropout 0.0"] - gap["dropout 0.5"] > 0.02'),
-    Claim("10", "dropout MLP: test accuracy spread", lambda r: r["dropout_test_spread"], "<", 0.05, "assert spread < 0.05"),
-    Claim("11", "lr 3, no clipping: step where loss is nan", lambda r: r["diverged_at_step"], "<=", 235, "diverged_at <= len(train_iter)"),
-    Claim("11", "lr 3, clipped at 0.25: test accuracy", lambda r: r["clipped_acc"], ">", 0.6, 'clipped["test_acc"][-1] > 0.6'),
-    Claim("11", "decaying / constant schedule: final loss", lambda r: r["decay_over_constant_loss"], "<", 1,
+    Claim("11", "dropout MLP: test accuracy spread", lambda r: r["dropout_test_spread"], "<", 0.05, "assert spread < 0.05"),
+    Claim("12", "lr 3, no clipping: step where loss is nan", lambda r: r["diverged_at_step"], "<=", 235, "diverged_at <= len(train_iter)"),
+    Claim("12", "lr 3, clipped at 0.25: test accuracy", lambda r: r["clipped_acc"], ">", 0.6, 'clipped["test_acc"][-1] > 0.6'),
+    Claim("12", "decaying / constant schedule: final loss", lambda r: r["decay_over_constant_loss"], "<", 1,
           'assert all(final_loss[k] < final_loss["constant"] for k in kinds[1:])'),
-    Claim("12", "lr 0.1: batch norm / none, final loss", lambda r: r["bn_over_none_lr0.1"], "<", 0.5,
+    Claim("13", "lr 0.1: batch norm / none, final loss", lambda r: r["bn_over_none_lr0.1"], "<", 0.5,
           'assert final_loss("batch norm", 0.1) < final_loss("none", 0.1) / 2'),
-    Claim("12", "lr 0.1: layer norm / none, final loss", lambda r: r["ln_over_none_lr0.1"], "<", 0.75,
+    Claim("13", "lr 0.1: layer norm / none, final loss", lambda r: r["ln_over_none_lr0.1"], "<", 0.75,
           'assert final_loss("layer norm", 0.1) < 0.75 * final_loss("none", 0.1)'),
-    Claim("12", "lr 0.1: layer norm / none, final loss (lower end)", lambda r: r["ln_over_none_lr0.1"], ">", 0.3,
+    Claim("13", "lr 0.1: layer norm / none, final loss (lower end)", lambda r: r["ln_over_none_lr0.1"], ">", 0.3,
           'assert final_loss("layer norm", 0.1) > 0.3 * final_loss("none", 0.1)'),
-    Claim("12", "lr 1.0: no normalisation, final loss", lambda r: r["none_loss_lr1"], ">", 1, 'final_loss("none", 1.0) > 1'),
-    Claim("12", "lr 1.0: batch norm, final loss", lambda r: r["bn_loss_lr1"], "<", 0.6, 'final_loss("batch norm", 1.0) < 0.6'),
-    Claim("12", "lr 1.0: layer norm / batch norm, final loss", lambda r: r["ln_loss_lr1"] / r["bn_loss_lr1"], ">", 2,
+    Claim("13", "lr 1.0: no normalisation, final loss", lambda r: r["none_loss_lr1"], ">", 1, 'final_loss("none", 1.0) > 1'),
+    Claim("13", "lr 1.0: batch norm, final loss", lambda r: r["bn_loss_lr1"], "<", 0.6, 'final_loss("batch norm", 1.0) < 0.6'),
+    Claim("13", "lr 1.0: layer norm / batch norm, final loss", lambda r: r["ln_loss_lr1"] / r["bn_loss_lr1"], ">", 2,
           'final_loss("layer norm", 1.0) > 2 * final_loss("batch norm", 1.0)'),
-    Claim("13", "quantisation error / (scale / 2)", lambda r: r["quant_err_over_half_step"], "<=", 1.0001,
+    Claim("14", "quantisation error / (scale / 2)", lambda r: r["quant_err_over_half_step"], "<=", 1.0001,
           "assert err <= scale / 2 + 1e-7"),
-    Claim("13", "float32 / int8 size", lambda r: r["size_ratio"], ">", 3.5, "assert size_f / size_q > 3.5"),
-    Claim("13", "|accuracy change| float32 -> int8", lambda r: r["int8_acc_change"], "<", 0.01, "abs(acc_f - acc_q) < 0.01"),
-    Claim("13", "int8 and float32 predict the same class", lambda r: r["same_class"], ">", 0.98, "same > 0.98"),
-    Claim("13", "max |onnxruntime - PyTorch| logit", lambda r: r["onnx_max_diff"], "<", 1e-4, "max_diff < 1e-4"),
-    Claim("13", "ONNX flips a clear winner (gap > 1e-4)", lambda r: r["onnx_clear_flips"], "<", 1, "clear_flips == 0"),
+    Claim("14", "float32 / int8 size", lambda r: r["size_ratio"], ">", 3.5, "assert size_f / size_q > 3.5"),
+    Claim("14", "|accuracy change| float32 -> int8", lambda r: r["int8_acc_change"], "<", 0.01, "abs(acc_f - acc_q) < 0.01"),
+    Claim("14", "int8 and float32 predict the same class", lambda r: r["same_class"], ">", 0.98, "same > 0.98"),
+    Claim("14", "max |onnxruntime - PyTorch| logit", lambda r: r["onnx_max_diff"], "<", 1e-4, "max_diff < 1e-4"),
+    Claim("14", "ONNX flips a clear winner (gap > 1e-4)", lambda r: r["onnx_clear_flips"], "<", 1, "clear_flips == 0"),
 ]
 
 

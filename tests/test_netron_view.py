@@ -1,4 +1,4 @@
-"""Lesson 13's Netron cell: one server per kernel, shown inline, nothing printed to stderr."""
+"""Lesson 14's Netron cell: one server per kernel, shown inline, nothing printed to stderr."""
 import logging
 import urllib.request
 

@@ -1,4 +1,4 @@
-"""The self-checks added for lessons 00, 02, 03/08, 04/05, 06, 09–13: each passes the lesson's own
+"""The self-checks added for lessons 00, 02, 03/08, 04/05, 06, 09–14: each passes the lesson's own
 implementation and catches plausible wrong ones with the hint that fits."""
 import math
 
@@ -252,7 +252,7 @@ def test_check_optimizer_catches_wrong_versions(wrong, says, capsys):
     fails_saying(lambda cls: d2l.check_optimizer(cls, torch.optim.SGD, lr=0.1, momentum=0.9), wrong, says, capsys)
 
 
-# --- clipping (lesson 11) -------------------------------------------------------------------------
+# --- clipping (lesson 12) -------------------------------------------------------------------------
 
 def lesson_clip(params, max_norm):
     grads = [p.grad for p in params if p.grad is not None]
@@ -292,7 +292,7 @@ def test_check_clip_gradients_catches_wrong_versions(wrong, says, capsys):
     fails_saying(d2l.check_clip_gradients, wrong, says, capsys)
 
 
-# --- dropout (lesson 10) --------------------------------------------------------------------------
+# --- dropout (lesson 11) --------------------------------------------------------------------------
 
 def lesson_dropout(X, p):
     assert 0 <= p <= 1
@@ -323,9 +323,9 @@ def test_check_dropout_catches_a_mask_made_on_the_cpu(capsys):
     fails_saying(d2l.check_dropout, cpu_mask, "mask on X's device", capsys)
 
 
-# --- batch norm (lesson 12) -----------------------------------------------------------------------
+# --- batch norm (lesson 13) -----------------------------------------------------------------------
 
-class BatchNorm(torch.nn.Module):  # lesson 12's
+class BatchNorm(torch.nn.Module):  # lesson 13's
     def __init__(self, num_features, eps=1e-5, momentum=0.1, unbiased_running_var=True, buffers=True):
         super().__init__()
         self.eps, self.momentum, self.unbiased = eps, momentum, unbiased_running_var
@@ -372,7 +372,7 @@ def test_check_batch_norm_catches_wrong_versions(wrong, says, capsys):
     fails_saying(d2l.check_batch_norm, wrong, says, capsys)
 
 
-# --- quantization (lesson 13) ---------------------------------------------------------------------
+# --- quantization (lesson 14) ---------------------------------------------------------------------
 
 def qparams(x, qmin=0, qmax=255):
     lo, hi = min(x.min().item(), 0.0), max(x.max().item(), 0.0)
@@ -434,3 +434,33 @@ def test_a_check_reports_the_same_thing_every_time(capsys):
         d2l.check_dropout(lambda X, p: torch.zeros_like(X) if p == 1 else (torch.rand_like(X) > p).to(X.dtype) * X)
         reports.append(capsys.readouterr().out)
     assert reports[0] == reports[1] and "values like" in reports[0]
+
+
+# --- K-fold cross-validation (lesson 10) ---------------------------------------------------------
+
+def _lesson_k_fold(n, k):
+    folds = []
+    for i in range(k):
+        held = torch.arange(i * n // k, (i + 1) * n // k)
+        folds.append((torch.cat([torch.arange(0, held[0]), torch.arange(held[-1] + 1, n)]), held))
+    return folds
+
+
+def test_check_k_fold_passes_the_lessons_folds_and_a_list_version():
+    assert d2l.check_k_fold(_lesson_k_fold)
+    assert d2l.check_k_fold(lambda n, k: [([j for j in range(n) if j % k != i], [j for j in range(n) if j % k == i])
+                                          for i in range(k)])  # interleaved folds are folds too
+
+
+def test_check_k_fold_explains_a_remainder_that_is_never_validated(capsys):
+    def floor_sized(n, k):
+        size = n // k
+        return [(torch.cat([torch.arange(0, i * size), torch.arange((i + 1) * size, n)]),
+                 torch.arange(i * size, (i + 1) * size)) for i in range(k)]
+    assert not d2l.check_k_fold(floor_sized)
+    assert "3 never are" in capsys.readouterr().out
+
+
+def test_check_k_fold_catches_a_fold_that_trains_on_its_held_out_examples(capsys):
+    assert not d2l.check_k_fold(lambda n, k: [(torch.arange(n), held) for _, held in _lesson_k_fold(n, k)])
+    assert "validated on data it trained on" in capsys.readouterr().out

@@ -12,10 +12,11 @@ One check per thing a lesson writes by hand:
     lesson 05  check_cross_entropy_from_logits      also lesson 07
     lesson 06  check_huber_loss
     lesson 09  check_optimizer(cls, torch_cls, **hyperparameters)
-    lesson 10  check_dropout
-    lesson 11  check_clip_gradients
-    lesson 12  check_batch_norm(cls)
-    lesson 13  check_quantize(qparams, quantize, dequantize)
+    lesson 10  check_k_fold(k_fold_indices)
+    lesson 11  check_dropout
+    lesson 12  check_clip_gradients
+    lesson 13  check_batch_norm(cls)
+    lesson 14  check_quantize(qparams, quantize, dequantize)
 
 Each returns a CheckResult that is truthy when every case passes (and shows nothing of its own in
 a notebook: the printed report is the output). A case that raises counts as a failure and the error
@@ -28,10 +29,11 @@ from .data import check_data_loader
 from .layers import check_batch_norm, check_dropout
 from .linear_regression import check_data_iter, check_sgd, check_squared_loss
 from .losses import check_huber_loss
+from .model_selection import check_k_fold
 from .optimizers import check_clip_gradients, check_optimizer
 from .quantization import check_quantize
 
 __all__ = ["CheckResult", "check_gradient", "check_data_iter", "check_sgd", "check_squared_loss", "check_data_loader",
            "check_softmax", "check_cross_entropy", "check_accuracy", "check_cross_entropy_from_logits",
-           "check_huber_loss", "check_optimizer", "check_dropout", "check_clip_gradients", "check_batch_norm",
+           "check_huber_loss", "check_optimizer", "check_k_fold", "check_dropout", "check_clip_gradients", "check_batch_norm",
            "check_quantize"]
