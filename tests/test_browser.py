@@ -392,11 +392,13 @@ def test_a_slideshow_fits_the_screen_and_its_first_live_cell_runs_on_a_fresh_ker
         cell = page.locator(".reveal .slides section.present .jp-CodeCell:has-text('live_demo(')").element_handle()
         cell.query_selector(".jp-InputArea-editor").click()
         page.keyboard.press("Shift+Enter")
-        page.wait_for_function("""c => { const o = c.querySelector('.jp-OutputArea-output');
-                                  return o && !o.dataset.stored && o.querySelector('img'); }""",
+        page.wait_for_function("""c => [...c.querySelectorAll('.jp-OutputArea-output')]
+                                  .some(o => !o.dataset.stored && o.querySelector('img'))""",
                                arg=cell, timeout=120000)
+        page.wait_for_timeout(1000)  # anything else the cell shows has arrived
         text = cell.query_selector(".jp-OutputArea").inner_text()
-        assert "VBox(" not in text and _errors_shown(page) == [], text
+        figures = len(cell.query_selector_all(".jp-OutputArea img"))
+        assert "VBox(" not in text and figures == 1 and _errors_shown(page) == [], (text, figures)
     # then every slide, from the first: none may be taller than the screen, but for a slide of one
     # long cell (a traceback), which RISE scrolls
     page.keyboard.press("Escape")

@@ -32,30 +32,25 @@ def live_demo(draw, **controls):
     """
     from IPython.display import display
 
-    def render(**values):
+    def show(**values):
         with DRAW_LOCK:  # one d2lcore drawing at a time, whichever thread asks
             fig = Figure()
             draw(fig=fig, **values)
-            return figure_bundle(fig)
-
-    def show(**values):
-        bundle = render(**values)
+            bundle = figure_bundle(fig)
         if in_notebook():  # a script has nowhere to show it
             display(bundle, raw=True)
 
-    defaults = {name: w.value for name, w in controls.items()}
     if not interactive():
-        show(**defaults)
+        show(**{name: w.value for name, w in controls.items()})
         return None
     import ipywidgets as widgets
     out = widgets.interactive_output(show, controls)
     box = widgets.VBox([widgets.HBox(list(controls.values())), out])
-    # Where no widget manager loads (RISE slideshows: jupyterlab-contrib/rise#119; nbviewer;
-    # GitHub), the front end shows the best other type in the bundle: the default state's figure
-    # instead of the text "VBox(children=(HBox(...".
+    # Where no widget manager loads (RISE slideshows: jupyterlab-contrib/rise#119), the front end
+    # shows the box's text form, and the figure drawn into `out` lands in the cell as a plain
+    # output: say what the sliders need instead of "VBox(children=(HBox(...".
     bundle = box._repr_mimebundle_()
-    bundle["image/png"] = render(**defaults)["image/png"]
-    bundle["text/plain"] = "live demo: its sliders need JupyterLab's notebook view (default state drawn)"
+    bundle["text/plain"] = "live demo: its sliders need JupyterLab's notebook view (the default state is drawn)"
     display(bundle, raw=True)
 
 
