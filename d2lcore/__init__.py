@@ -12,6 +12,7 @@ from .linear_regression import linreg, load_array, sgd, squared_loss, synthetic_
 from .losses import binary_cross_entropy_from_logits, huber_loss, l1_loss
 from .metrics import accuracy, evaluate_accuracy
 from .mlp import mlp
+from .model_selection import k_fold_indices
 from .plotting import plot, plot_histories, predict, show_images
 from .selfcheck import (check_accuracy, check_batch_norm, check_clip_gradients, check_cross_entropy,
                         check_cross_entropy_from_logits, check_data_iter, check_data_loader, check_dropout,
@@ -33,7 +34,7 @@ __all__ = [
     "Accumulator", "accuracy", "evaluate_accuracy", "train_epoch", "train", "predict", "NonFiniteLossError",
     "Animator", "plot", "plot_histories",
     # lesson 08 on
-    "mlp",
+    "mlp", "k_fold_indices",
     # self-checks for the exercises
     "check_gradient", "check_data_iter", "check_sgd", "check_squared_loss", "check_data_loader",
     "check_softmax", "check_cross_entropy", "check_accuracy", "check_cross_entropy_from_logits", "check_huber_loss",

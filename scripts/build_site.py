@@ -64,6 +64,21 @@ def nav_bar(prev_page, next_page):
             'padding:0.6em 1em;border-bottom:1px solid #ddd;font-family:sans-serif;font-size:0.9em">'
             f'{link(prev_page, "&larr;")}<a href="index.html">All lessons</a>{link(next_page, "&rarr;")}</nav>')
 
+# Worked solutions start folded, as in JupyterLab (scripts/slides.py): a student opens them on
+# purpose. nbconvert marks a cell tagged "solution" with the class celltag_solution; markdown
+# hints and solutions fold themselves with <details>, code cells are put into one here.
+FOLD_SOLUTIONS = """<script>
+document.querySelectorAll(".jp-CodeCell.celltag_solution").forEach(function (cell) {
+  var box = document.createElement("details"), label = document.createElement("summary");
+  box.className = "d2l-solution";
+  label.textContent = "Worked solution: code and output";
+  cell.parentNode.insertBefore(box, cell);
+  box.appendChild(label);
+  box.appendChild(cell);
+});
+</script>
+"""
+
 
 def build(out_dir, notebooks_dir=ROOT / "notebooks"):
     out_dir = pathlib.Path(out_dir)
@@ -88,7 +103,7 @@ def build(out_dir, notebooks_dir=ROOT / "notebooks"):
         next_page = lessons[i + 1][2:] if i + 1 < len(lessons) else None
         bar = nav_bar(prev_page, next_page)
         body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, body, count=1)
-        body = body.replace("</body>", bar + "</body>", 1)
+        body = body.replace("</body>", bar + FOLD_SOLUTIONS + "</body>", 1)
         (out_dir / page).write_text(body, encoding="utf-8")
     items = "\n".join(f'<li><a href="{html.escape(page)}">{html.escape(title)}</a></li>'
                       for _, _, page, title in lessons)

@@ -1,4 +1,5 @@
-"""Give every lesson RISE slide metadata, so the RISE button in JupyterLab gives a talk.
+"""Give every lesson RISE slide metadata, so the RISE button in JupyterLab gives a talk, and fold
+its hints and worked solutions.
 
     python scripts/slides.py notebooks/*.ipynb          # set the metadata (idempotent)
     python scripts/slides.py --check notebooks/*.ipynb  # exit 1 if any notebook is out of date
@@ -11,7 +12,12 @@ The rules, so that every slide holds one idea and fits on a screen:
 - if a slide would grow past MAX_LINES (see cell_lines), the cell that overflows starts a
   sub-slide; a single cell longer than that (a long traceback) gets a sub-slide of its own and
   scrolls (RISE's `scroll` option).
-- everything else continues the current slide.
+- everything else continues the current slide;
+- hints and worked solutions (cells tagged "hint" or "solution", after the Exercises) are left out
+  of the slides ("skip"): they are for a student working alone, who opens them on purpose. In
+  JupyterLab a solution's code cell starts folded (input and output hidden: click the bar to open
+  it); markdown hints and solutions fold themselves with <details>. The static site folds the
+  solution cells too (scripts/build_site.py).
 The line costs were fitted to slide heights measured in Chromium at 1280x720 (RISE 0.43, the
 simple theme): about 17 px per line of text, code or output, 30 px per cell, 300 px per figure,
 48 px per slide, and 684 px of room; tests/test_browser.py measures every slide again.
@@ -26,6 +32,7 @@ import nbformat
 MAX_LINES = 34  # 48 px + 34 lines of 17 px = 626 px of the 684 px a slide has at 1280x720
 FIGURE_LINES = 18  # a stored figure is about 300 px tall
 CELL_LINES = 2  # a cell's own padding and prompt, about 30 px
+FOLDED = {"hint", "solution"}  # cell tags of what a student opens on purpose
 RISE_OPTIONS = {"scroll": True, "theme": "simple", "transition": "none", "start_slideshow_at": "beginning"}
 
 
@@ -53,6 +60,9 @@ def slide_types(nb):
     for i, cell in enumerate(nb.cells):
         text = cell.source.lstrip()
         size = cell_lines(cell)
+        if set(cell.metadata.get("tags", [])) & FOLDED:
+            types.append("skip")
+            continue
         if i == 0 or (cell.cell_type == "markdown" and text.startswith("## ")):
             kind, current = "slide", size
         elif i == first_code:
@@ -74,6 +84,11 @@ def apply(path, check=False):
         if cell.metadata.get("slideshow", {}).get("slide_type") != kind:
             cell.metadata["slideshow"] = {"slide_type": kind}
             changed = True
+        folded = {"source_hidden": True, "outputs_hidden": True}
+        if cell.cell_type == "code" and "solution" in cell.metadata.get("tags", []):
+            if cell.metadata.get("jupyter") != folded:
+                cell.metadata["jupyter"] = folded
+                changed = True
     if nb.metadata.get("rise") != RISE_OPTIONS:
         nb.metadata["rise"] = dict(RISE_OPTIONS)
         changed = True

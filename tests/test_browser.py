@@ -91,6 +91,26 @@ def test_every_formula_of_the_site_is_typeset_offline_with_fonts_that_exist(site
     assert typeset["06_loss_functions"] > 50 and sum(typeset.values()) > 300, typeset
 
 
+CAPSTONE = "15_penguins_capstone"
+FOLDED = """() => ({
+    details: [...document.querySelectorAll('.jp-RenderedMarkdown details')].map(d => d.open),
+    hidden_text: [...document.querySelectorAll('.jp-RenderedMarkdown details > :not(summary)')]
+        .filter(e => e.checkVisibility()).length})"""
+
+
+def test_solutions_on_the_site_start_folded_and_open_on_a_click(site, page):
+    page.goto((site / f"{CAPSTONE}.html").as_uri())
+    page.wait_for_selector(".jp-Cell")
+    boxes = page.locator("details.d2l-solution")
+    assert boxes.count() == 5  # one per exercise, each around its code cell
+    shown = page.evaluate(FOLDED)
+    assert shown["details"] == [False] * 6 and shown["hidden_text"] == 0, shown  # the hints and 5 solutions
+    code = boxes.first.locator(".jp-InputArea")
+    assert not code.is_visible() and not boxes.first.evaluate("d => d.open")
+    boxes.first.locator("summary").click()
+    assert code.is_visible() and "known" in code.inner_text()
+
+
 # --- the live demos in JupyterLab --------------------------------------------------------------
 
 def _free_port():
@@ -216,7 +236,7 @@ def _menu(page, menu, item):
 def _errors_shown(page):
     """Tracebacks and stderr in the notebook, but for the cells that raise on purpose."""
     return page.evaluate("""() => [...document.querySelectorAll('.jp-CodeCell')]
-        .filter(c => !c.querySelector('.jp-InputArea-editor').innerText.includes('NBVAL_RAISES_EXCEPTION'))
+        .filter(c => !(c.querySelector('.jp-InputArea-editor')?.innerText || '').includes('NBVAL_RAISES_EXCEPTION'))
         .flatMap(c => [...c.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')])
         .map(e => e.innerText.slice(0, 300)).filter(t => /Error|Traceback|Exception|Warning/.test(t))""")
 
@@ -302,6 +322,23 @@ def test_a_training_cell_leaves_its_figure_and_no_gap_where_the_epochs_bars_were
     kinds = [sorted(o.get("data", {})) for o in outputs]
     assert not [k for k in kinds if "application/vnd.jupyter.widget-view+json" in k], kinds
     assert sum("image/png" in k for k in kinds) == 1, kinds
+    assert _errors_shown(page) == []
+
+
+def test_hints_and_solutions_start_folded_in_jupyterlab_and_open_on_a_click(page, lab):
+    url, token, _ = lab
+    page.goto(f"{url}/lab/tree/{CAPSTONE}.ipynb?token={token}&reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+    _wait_for_kernel(page)
+    shown = page.evaluate(FOLDED)
+    assert shown["details"] == [False] * 6 and shown["hidden_text"] == 0, shown  # rendered, and closed
+    # the five solution code cells: input and output folded to JupyterLab's placeholders
+    inputs = page.locator(".jp-CodeCell .jp-InputPlaceholder")
+    assert inputs.count() == 5 and page.locator(".jp-CodeCell .jp-OutputPlaceholder").count() == 5
+    page.locator(".jp-RenderedMarkdown details summary").nth(1).click()
+    assert page.evaluate(FOLDED)["details"][:2] == [False, True]
+    inputs.first.click()  # a click on the bar opens the code
+    page.wait_for_function("() => document.querySelectorAll('.jp-CodeCell .jp-InputPlaceholder').length === 4")
     assert _errors_shown(page) == []
 
 

@@ -464,3 +464,13 @@ def test_check_k_fold_explains_a_remainder_that_is_never_validated(capsys):
 def test_check_k_fold_catches_a_fold_that_trains_on_its_held_out_examples(capsys):
     assert not d2l.check_k_fold(lambda n, k: [(torch.arange(n), held) for _, held in _lesson_k_fold(n, k)])
     assert "validated on data it trained on" in capsys.readouterr().out
+
+
+def test_d2lcore_k_fold_indices_passes_the_self_check_and_refuses_k_outside_2_to_n():
+    assert d2l.check_k_fold(d2l.k_fold_indices)
+    folds = d2l.k_fold_indices(7, 3)
+    assert [h.tolist() for _, h in folds] == [[0, 1], [2, 3], [4, 5, 6]]
+    assert folds[1][0].tolist() == [0, 1, 4, 5, 6] and folds[1][0].dtype == torch.int64
+    for k in (1, 8):
+        with pytest.raises(ValueError, match=f"k must be between 2 and n = 7, got k = {k}"):
+            d2l.k_fold_indices(7, k)
