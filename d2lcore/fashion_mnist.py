@@ -27,7 +27,7 @@ def _read_split(root, train):
 
 def load_data_fashion_mnist(batch_size, resize=None, *, root=None, device=None, seed=None, validation=0):
     """Fashion-MNIST as `(train_iter, test_iter)`, both kept whole on `device` (lesson 03); with
-    `validation=n`, as `(train_iter, valid_iter, test_iter)` (lesson 10).
+    `validation=n`, as `(train_iter, valid_iter, test_iter)` (lesson 11).
 
     resize: None (28x28), an int or (H, W): batches are resized on the device.
     root: the cache folder (default $D2L_DATA_DIR, else the per-user cache), filled on first use

@@ -1,9 +1,9 @@
-"""K-fold cross-validation's folds (lesson 10 writes them by hand; the capstone, lesson 15, imports them)."""
+"""K-fold cross-validation's folds (lesson 11 writes them by hand; the capstone, lesson 16, imports them)."""
 import torch
 
 
 def k_fold_indices(n, k):
-    """Lesson 10's folds: k pairs (training indices, held-out indices) of examples 0..n-1, int64 (m,) tensors.
+    """Lesson 11's folds: k pairs (training indices, held-out indices) of examples 0..n-1, int64 (m,) tensors.
 
     Fold i holds out the block i*n//k .. (i+1)*n//k - 1, in order, so fold sizes differ by at most
     one and every example is held out exactly once. The blocks are contiguous: shuffle the data

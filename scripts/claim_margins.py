@@ -319,7 +319,7 @@ def lesson_08(s):
     return out
 
 
-def lesson_09(s):
+def lesson_10(s):
     import torch
     from torch import nn
     import d2lcore as d2l
@@ -342,7 +342,7 @@ def lesson_09(s):
             "chosen_test_acc": test_acc, "chosen_test_valid_diff": abs(test_acc - acc[chosen][-1])}
 
 
-def lesson_10(s):
+def lesson_11(s):
     import copy
     import torch
     from torch import nn
@@ -386,7 +386,7 @@ def lesson_10(s):
     return out
 
 
-def lesson_11(s):
+def lesson_12(s):
     import torch
     from torch import nn
     import d2lcore as d2l
@@ -466,7 +466,7 @@ def lesson_11(s):
     return out
 
 
-def lesson_12(s):
+def lesson_13(s):
     import re
     import torch
     from torch import nn
@@ -522,7 +522,7 @@ def lesson_12(s):
 
 def _lesson_norms():
     """The lesson's BatchNorm and LayerNorm classes, taken from the notebook itself."""
-    nb = json.loads((ROOT / "notebooks" / "13_normalization.ipynb").read_text(encoding="utf-8"))
+    nb = json.loads((ROOT / "notebooks" / "14_normalization.ipynb").read_text(encoding="utf-8"))
     namespace = {}
     exec("import torch\nfrom torch import nn\n", namespace)
     for cell in nb["cells"]:
@@ -533,7 +533,7 @@ def _lesson_norms():
     return namespace["BatchNorm"], namespace["LayerNorm"]
 
 
-def lesson_13(s):
+def lesson_14(s):
     import torch
     from torch import nn
     import d2lcore as d2l
@@ -567,7 +567,7 @@ def lesson_13(s):
             "chosen_test_valid_diff": abs(test_acc - valid[chosen])}
 
 
-def lesson_14(s):
+def lesson_15(s):
     import copy
     import io
     import tempfile
@@ -620,27 +620,57 @@ def lesson_14(s):
     return out
 
 
-def lesson_15(s):
-    """The capstone's own cells, run with the split seeded by s; its asserts are left out so that a
-    failing claim is measured, not raised."""
+def _run_lesson(notebook, replacements, skip=()):
+    """A lesson's own code cells run in one namespace, each `old` text replaced by `new` (every one
+    must be found exactly once) and its asserts left out, so that a failing claim is measured, not
+    raised; cells containing any text of `skip` (figures) are left out too."""
     import contextlib
     import io
     import torch
 
-    nb = json.loads((ROOT / "notebooks" / "15_penguins_capstone.ipynb").read_text(encoding="utf-8"))
+    nb = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))
     lines = []
     for cell in nb["cells"]:
-        if cell["cell_type"] == "code":
-            lines += [line for line in "".join(cell["source"]).splitlines() if not line.startswith("assert ")]
+        src = "".join(cell["source"])
+        if cell["cell_type"] == "code" and not any(k in src for k in skip):
+            lines += [line for line in src.splitlines() if not line.startswith("assert ")]
     src = "\n".join(lines)
-    split = "torch.Generator().manual_seed(0)"
-    assert src.count(split) == 1, "the capstone's split seed moved: update lesson_15"
+    for old, new in replacements:
+        assert src.count(old) == 1, f"{notebook}: {old!r} moved: update its claims' experiment"
+        src = src.replace(old, new)
     ns = {}
     try:
         with contextlib.redirect_stdout(io.StringIO()):
-            exec(compile(src.replace(split, f"torch.Generator().manual_seed({s})"), "15_penguins_capstone", "exec"), ns)
+            exec(compile(src, notebook, "exec"), ns)
     finally:
-        torch.set_default_dtype(torch.float32)  # the lesson sets float64 for itself
+        torch.set_default_dtype(torch.float32)  # a lesson may set float64 for itself
+    return ns
+
+
+def lesson_09(s):
+    import math
+    ns = _run_lesson("09_why_hidden_layers.ipynb", [
+        ("for seed in range(10)]", f"for seed in range({10 * s}, {10 * s + 10})]"),
+        ("ab = torch.rand(2560, 2, generator=g", f"g = torch.Generator().manual_seed({s})\nab = torch.rand(2560, 2, generator=g"),
+        ("x0 = torch.randn(512, n, generator=g)", f"g = torch.Generator().manual_seed({s})\nx0 = torch.randn(512, n, generator=g)"),
+        ("    assert abs(math.log10(rms_out)", "    drift.append(abs(math.log10(rms_out) - math.log10(predicted)))\n    assert abs(math.log10(rms_out)"),
+        ("for gain in (1.0, 2.0, 3.0):", "drift = []\nfor gain in (1.0, 2.0, 3.0):"),
+    ], skip=("plt.subplots",))
+    mse = [ns["valid_mse"][w] for w in (0, 4, 16, 64)]
+    import torch
+    constant = ns["hidden_weights_after"]("constant")
+    random_ = ns["hidden_weights_after"]("random")
+    return {"xor_2_solved": sum(ns["solved"][2]), "xor_8_solved": sum(ns["solved"][8]),
+            "xor_8_minus_2": sum(ns["solved"][8]) - sum(ns["solved"][2]),
+            "width_mse_ratio_max": max(b / a for a, b in zip(mse, mse[1:])), "mse64_over_linear": mse[3] / mse[0],
+            "constant_spread": (constant - constant[0]).abs().max().item(),
+            "random_spread": (random_ - random_[0]).abs().max().item(), "log10_drift_max": max(ns["drift"])}
+
+
+def lesson_16(s):
+    """The capstone's own cells, run with the split seeded by s."""
+    ns = _run_lesson("16_penguins_capstone.ipynb",
+                     [("torch.Generator().manual_seed(0)", f"torch.Generator().manual_seed({s})")])
     cv = ns["mean_cv"]
     return {"one_hot_over_best_codes": ns["rmse_one_hot"] / min(ns["rmse_codes"].values()),
             "l2_bad_over_huber_bad": cv["L2, one bad record"] / cv["Huber, one bad record"],
@@ -694,94 +724,106 @@ CLAIMS = [
     Claim("08", "dead hidden units, lr 0.5", lambda r: r["dead_hot"], ">", 0.5, "assert dead_hot > 0.5"),
     Claim("08", "lr 0.5 loses test accuracy", lambda r: r["hot_acc_loss"], ">", 0,
           'hot["test_acc"][-1] < history["test_acc"][-1]'),
-    Claim("09", "momentum/Adam lead over SGD, epoch 1", lambda r: r["lead_epoch1"], ">", 0,
+    Claim("09", "XOR, 2-8-1: runs of 10 solved", lambda r: r["xor_8_solved"], ">=", 7, "sum(solved[8]) >= 7"),
+    Claim("09", "XOR: runs solved, 2-8-1 minus 2-2-1", lambda r: r["xor_8_minus_2"], ">", 0, "sum(solved[2]) < sum(solved[8])"),
+    Claim("09", "XOR, 2-2-1: runs of 10 solved", lambda r: r["xor_2_solved"], ">", 0, "0 < sum(solved[2])"),
+    Claim("09", "f(a, b): largest MSE(next width) / MSE(width)", lambda r: r["width_mse_ratio_max"], "<", 1,
+          "all(a > b for a, b in zip(mses, mses[1:]))"),
+    Claim("09", "f(a, b): MSE at width 64 / linear", lambda r: r["mse64_over_linear"], "<", 0.05, "valid_mse[64] < valid_mse[0] / 20"),
+    Claim("09", "constant start: largest weight difference", lambda r: r["constant_spread"], "<=", 0,
+          '(hidden_weights_after("constant") == hidden_weights_after("constant")[0]).all()'),
+    Claim("09", "random start: largest weight difference", lambda r: r["random_spread"], ">", 0.1,
+          '(hidden_weights_after("random") - hidden_weights_after("random")[0]).abs().max() > 0.1'),
+    Claim("09", "50 layers: |log10 RMS - log10 predicted|", lambda r: r["log10_drift_max"], "<", 0.6,
+          "abs(math.log10(rms_out) - math.log10(predicted)) < 0.6"),
+    Claim("10", "momentum/Adam lead over SGD, epoch 1", lambda r: r["lead_epoch1"], ">", 0,
           'assert acc["momentum"][0] > acc["SGD"][0] and acc["Adam"][0] > acc["SGD"][0]'),
-    Claim("09", "momentum/Adam lead over SGD, epoch 5", lambda r: r["lead_epoch5"], ">", 0,
+    Claim("10", "momentum/Adam lead over SGD, epoch 5", lambda r: r["lead_epoch5"], ">", 0,
           'assert acc["momentum"][-1] > acc["SGD"][-1] and acc["Adam"][-1] > acc["SGD"][-1]'),
-    Claim("09", "lowest validation accuracy after 5 epochs", lambda r: r["lowest_final_acc"], ">", 0.75,
+    Claim("10", "lowest validation accuracy after 5 epochs", lambda r: r["lowest_final_acc"], ">", 0.75,
           "assert min(a[-1] for a in acc.values()) > 0.75"),
-    Claim("09", "test accuracy of the optimiser chosen on validation", lambda r: r["chosen_test_acc"], ">", 0.80,
+    Claim("10", "test accuracy of the optimiser chosen on validation", lambda r: r["chosen_test_acc"], ">", 0.80,
           "assert test_acc > 0.80"),
-    Claim("09", "|test - validation| accuracy of the chosen one", lambda r: r["chosen_test_valid_diff"], "<", 0.03,
+    Claim("10", "|test - validation| accuracy of the chosen one", lambda r: r["chosen_test_valid_diff"], "<", 0.03,
           "abs(test_acc - acc[chosen][-1]) < 0.03"),
-    Claim("10", "train accuracy after 30 epochs on 1000 images", lambda r: r["train_acc"], ">", 0.9,
+    Claim("11", "train accuracy after 30 epochs on 1000 images", lambda r: r["train_acc"], ">", 0.9,
           'history["train_acc"][-1] > 0.9'),
-    Claim("10", "train - valid accuracy after 30 epochs", lambda r: r["gap"], ">", 0.1, "gap > 0.1"),
-    Claim("10", "early stopping: epochs after the best (patience 5)", lambda r: r["epochs_after_best"], "<=", 5,
+    Claim("11", "train - valid accuracy after 30 epochs", lambda r: r["gap"], ">", 0.1, "gap > 0.1"),
+    Claim("11", "early stopping: epochs after the best (patience 5)", lambda r: r["epochs_after_best"], "<=", 5,
           "len(accs) - best_epoch == 5"),
-    Claim("10", "early stopping: epochs after the best (stopped by patience)", lambda r: r["epochs_after_best"], ">=",
+    Claim("11", "early stopping: epochs after the best (stopped by patience)", lambda r: r["epochs_after_best"], ">=",
           5, "len(accs) - best_epoch == 5"),
-    Claim("10", "early-stopped test accuracy (lower end)", lambda r: r["test_acc"], ">", 0.7, "0.7 < test_acc < 0.9"),
-    Claim("10", "early-stopped test accuracy (upper end)", lambda r: r["test_acc"], "<", 0.9, "0.7 < test_acc < 0.9"),
-    Claim("10", "|test - valid| accuracy of the stopped model", lambda r: r["test_valid_diff"], "<", 0.03,
+    Claim("11", "early-stopped test accuracy (lower end)", lambda r: r["test_acc"], ">", 0.7, "0.7 < test_acc < 0.9"),
+    Claim("11", "early-stopped test accuracy (upper end)", lambda r: r["test_acc"], "<", 0.9, "0.7 < test_acc < 0.9"),
+    Claim("11", "|test - valid| accuracy of the stopped model", lambda r: r["test_valid_diff"], "<", 0.03,
           "abs(test_acc - restored) < 0.03"),
-    Claim("10", "best of 50 guessers: accuracy on its test set", lambda r: r["winner_test"], ">", 0.12, "on_test > 0.12"),
-    Claim("10", "best of 50 guessers: |fresh accuracy - 0.1|", lambda r: r["winner_fresh_dev"], "<", 0.01,
+    Claim("11", "best of 50 guessers: accuracy on its test set", lambda r: r["winner_test"], ">", 0.12, "on_test > 0.12"),
+    Claim("11", "best of 50 guessers: |fresh accuracy - 0.1|", lambda r: r["winner_fresh_dev"], "<", 0.01,
           "abs(on_fresh - 0.1) < 0.01"),
-    Claim("11", "λ = 0: train loss / validation loss", lambda r: r["overfit_train_over_valid"], "<", 0.01,
+    Claim("12", "λ = 0: train loss / validation loss", lambda r: r["overfit_train_over_valid"], "<", 0.01,
           'assert c0["train"][-1] < c0["valid"][-1] / 100'),
-    Claim("11", "λ = 3 / λ = 0: validation loss", lambda r: r["l2_valid_ratio"], "<", 0.1, 'c3["valid"][-1] < c0["valid"][-1] / 10'),
-    Claim("11", "λ = 3 / λ = 0: ||w||", lambda r: r["l2_norm_ratio"], "<", 0.1, "w3.norm() < w0.norm() / 10"),
-    Claim("11", "largest gap(next λ) / gap(λ)", lambda r: r["gap_ratio_max"], "<", 1,
+    Claim("12", "λ = 3 / λ = 0: validation loss", lambda r: r["l2_valid_ratio"], "<", 0.1, 'c3["valid"][-1] < c0["valid"][-1] / 10'),
+    Claim("12", "λ = 3 / λ = 0: ||w||", lambda r: r["l2_norm_ratio"], "<", 0.1, "w3.norm() < w0.norm() / 10"),
+    Claim("12", "largest gap(next λ) / gap(λ)", lambda r: r["gap_ratio_max"], "<", 1,
           "assert all(a > b for a, b in zip(gaps, gaps[1:]))"),
-    Claim("11", "λ chosen on validation: test loss / validation loss at λ = 0", lambda r: r["chosen_l2_test_over_none_valid"],
+    Claim("12", "λ chosen on validation: test loss / validation loss at λ = 0", lambda r: r["chosen_l2_test_over_none_valid"],
           "<", 0.1, 'test_loss < final[0]["valid"][-1] / 10'),
-    Claim("11", "AdamW vs Adam + L2, largest difference", lambda r: r["adamw_vs_adam_l2"], ">", 1e-3, "assert gap > 1e-3"),
-    Claim("11", "dropout: |zeroed share - 0.3|", lambda r: r["dropout_zero_share_err"], "<", 0.005, "abs(zeroed - 0.3) < 0.005"),
-    Claim("11", "dropout: |mean of 20000 draws - input|", lambda r: r["dropout_mean_err"], "<", 0.1,
+    Claim("12", "AdamW vs Adam + L2, largest difference", lambda r: r["adamw_vs_adam_l2"], ">", 1e-3, "assert gap > 1e-3"),
+    Claim("12", "dropout: |zeroed share - 0.3|", lambda r: r["dropout_zero_share_err"], "<", 0.005, "abs(zeroed - 0.3) < 0.005"),
+    Claim("12", "dropout: |mean of 20000 draws - input|", lambda r: r["dropout_mean_err"], "<", 0.1,
           "torch.allclose(mean_out, h, atol=0.1)"),
-    Claim("11", "dropout MLP: smallest gap step", lambda r: r["dropout_gap_step"], ">", 0,
+    Claim("12", "dropout MLP: smallest gap step", lambda r: r["dropout_gap_step"], ">", 0,
           'gap["dropout 0.0"] > gap["dropout 0.2"] > gap["dropout 0.5"]'),
-    Claim("11", "dropout MLP: gap(0) - gap(0.5)", lambda r: r["dropout_gap_total"], ">", 0.02,
+    Claim("12", "dropout MLP: gap(0) - gap(0.5)", lambda r: r["dropout_gap_total"], ">", 0.02,
           'gap["dropout 0.0"] - gap["dropout 0.5"] > 0.02'),
-    Claim("11", "dropout MLP: validation accuracy spread", lambda r: r["dropout_valid_spread"], "<", 0.05,
+    Claim("12", "dropout MLP: validation accuracy spread", lambda r: r["dropout_valid_spread"], "<", 0.05,
           "max(valid.values()) - min(valid.values()) < 0.05"),
-    Claim("11", "dropout MLP: test accuracy of the p chosen on validation", lambda r: r["dropout_chosen_test_acc"], ">", 0.78,
+    Claim("12", "dropout MLP: test accuracy of the p chosen on validation", lambda r: r["dropout_chosen_test_acc"], ">", 0.78,
           "test_acc > 0.78"),
-    Claim("11", "dropout MLP: |test - validation| accuracy of the chosen p", lambda r: r["dropout_chosen_test_valid_diff"],
+    Claim("12", "dropout MLP: |test - validation| accuracy of the chosen p", lambda r: r["dropout_chosen_test_valid_diff"],
           "<", 0.04, "abs(test_acc - valid[chosen]) < 0.04"),
-    Claim("12", "lr 3, no clipping: step where loss is nan", lambda r: r["diverged_at_step"], "<=", 196, "diverged_at <= len(train_iter)"),
-    Claim("12", "lr 3, clipped at 0.25: validation accuracy", lambda r: r["clipped_acc"], ">", 0.6,
+    Claim("13", "lr 3, no clipping: step where loss is nan", lambda r: r["diverged_at_step"], "<=", 196, "diverged_at <= len(train_iter)"),
+    Claim("13", "lr 3, clipped at 0.25: validation accuracy", lambda r: r["clipped_acc"], ">", 0.6,
           'clipped["valid_acc"][-1] > 0.6'),
-    Claim("12", "decaying / constant schedule: final loss", lambda r: r["decay_over_constant_loss"], "<", 1,
+    Claim("13", "decaying / constant schedule: final loss", lambda r: r["decay_over_constant_loss"], "<", 1,
           'assert all(final_loss[k] < final_loss["constant"] for k in kinds[1:])'),
-    Claim("12", "test accuracy of the schedule chosen on validation", lambda r: r["chosen_test_acc"], ">", 0.8,
+    Claim("13", "test accuracy of the schedule chosen on validation", lambda r: r["chosen_test_acc"], ">", 0.8,
           "assert test_acc > 0.8"),
-    Claim("12", "|test - validation| accuracy of the chosen one", lambda r: r["chosen_test_valid_diff"], "<", 0.03,
+    Claim("13", "|test - validation| accuracy of the chosen one", lambda r: r["chosen_test_valid_diff"], "<", 0.03,
           'abs(test_acc - histories[chosen]["valid_acc"][-1]) < 0.03'),
-    Claim("13", "lr 0.1: batch norm / none, final loss", lambda r: r["bn_over_none_lr0.1"], "<", 0.5,
+    Claim("14", "lr 0.1: batch norm / none, final loss", lambda r: r["bn_over_none_lr0.1"], "<", 0.5,
           'assert final_loss("batch norm", 0.1) < final_loss("none", 0.1) / 2'),
-    Claim("13", "lr 0.1: layer norm / none, final loss", lambda r: r["ln_over_none_lr0.1"], "<", 0.75,
+    Claim("14", "lr 0.1: layer norm / none, final loss", lambda r: r["ln_over_none_lr0.1"], "<", 0.75,
           'assert final_loss("layer norm", 0.1) < 0.75 * final_loss("none", 0.1)'),
-    Claim("13", "lr 0.1: layer norm / none, final loss (lower end)", lambda r: r["ln_over_none_lr0.1"], ">", 0.3,
+    Claim("14", "lr 0.1: layer norm / none, final loss (lower end)", lambda r: r["ln_over_none_lr0.1"], ">", 0.3,
           'assert final_loss("layer norm", 0.1) > 0.3 * final_loss("none", 0.1)'),
-    Claim("13", "lr 1.0: no normalisation, final loss", lambda r: r["none_loss_lr1"], ">", 1, 'final_loss("none", 1.0) > 1'),
-    Claim("13", "lr 1.0: batch norm, final loss", lambda r: r["bn_loss_lr1"], "<", 0.6, 'final_loss("batch norm", 1.0) < 0.6'),
-    Claim("13", "lr 1.0: layer norm / batch norm, final loss", lambda r: r["ln_loss_lr1"] / r["bn_loss_lr1"], ">", 2,
+    Claim("14", "lr 1.0: no normalisation, final loss", lambda r: r["none_loss_lr1"], ">", 1, 'final_loss("none", 1.0) > 1'),
+    Claim("14", "lr 1.0: batch norm, final loss", lambda r: r["bn_loss_lr1"], "<", 0.6, 'final_loss("batch norm", 1.0) < 0.6'),
+    Claim("14", "lr 1.0: layer norm / batch norm, final loss", lambda r: r["ln_loss_lr1"] / r["bn_loss_lr1"], ">", 2,
           'final_loss("layer norm", 1.0) > 2 * final_loss("batch norm", 1.0)'),
-    Claim("13", "test accuracy of the set-up chosen on validation", lambda r: r["chosen_test_acc"], ">", 0.75, "test_acc > 0.75"),
-    Claim("13", "|test - validation| accuracy of the chosen set-up", lambda r: r["chosen_test_valid_diff"], "<", 0.03,
+    Claim("14", "test accuracy of the set-up chosen on validation", lambda r: r["chosen_test_acc"], ">", 0.75, "test_acc > 0.75"),
+    Claim("14", "|test - validation| accuracy of the chosen set-up", lambda r: r["chosen_test_valid_diff"], "<", 0.03,
           "abs(test_acc - valid[chosen]) < 0.03"),
-    Claim("14", "quantisation error / (scale / 2)", lambda r: r["quant_err_over_half_step"], "<=", 1.0001,
+    Claim("15", "quantisation error / (scale / 2)", lambda r: r["quant_err_over_half_step"], "<=", 1.0001,
           "assert err <= scale / 2 + 1e-7"),
-    Claim("14", "float32 / int8 size", lambda r: r["size_ratio"], ">", 3.5, "assert size_f / size_q > 3.5"),
-    Claim("14", "|accuracy change| float32 -> int8", lambda r: r["int8_acc_change"], "<", 0.01, "abs(acc_f - acc_q) < 0.01"),
-    Claim("14", "int8 and float32 predict the same class", lambda r: r["same_class"], ">", 0.98, "same > 0.98"),
-    Claim("14", "max |onnxruntime - PyTorch| logit", lambda r: r["onnx_max_diff"], "<", 1e-4, "max_diff < 1e-4"),
-    Claim("14", "ONNX flips a clear winner (gap > 1e-4)", lambda r: r["onnx_clear_flips"], "<", 1, "clear_flips == 0"),
-    Claim("15", "one-hot / best label-coded island fit, RMSE", lambda r: r["one_hot_over_best_codes"], "<", 1,
+    Claim("15", "float32 / int8 size", lambda r: r["size_ratio"], ">", 3.5, "assert size_f / size_q > 3.5"),
+    Claim("15", "|accuracy change| float32 -> int8", lambda r: r["int8_acc_change"], "<", 0.01, "abs(acc_f - acc_q) < 0.01"),
+    Claim("15", "int8 and float32 predict the same class", lambda r: r["same_class"], ">", 0.98, "same > 0.98"),
+    Claim("15", "max |onnxruntime - PyTorch| logit", lambda r: r["onnx_max_diff"], "<", 1e-4, "max_diff < 1e-4"),
+    Claim("15", "ONNX flips a clear winner (gap > 1e-4)", lambda r: r["onnx_clear_flips"], "<", 1, "clear_flips == 0"),
+    Claim("16", "one-hot / best label-coded island fit, RMSE", lambda r: r["one_hot_over_best_codes"], "<", 1,
           "rmse_one_hot < min(rmse_codes.values())"),
-    Claim("15", "L2 / Huber with one bad record, CV median error", lambda r: r["l2_bad_over_huber_bad"], ">", 1.3,
+    Claim("16", "L2 / Huber with one bad record, CV median error", lambda r: r["l2_bad_over_huber_bad"], ">", 1.3,
           'mean_cv["L2, one bad record"] > 1.3 * mean_cv["Huber, one bad record"]'),
-    Claim("15", "|Huber with the bad record / clean L2 - 1|", lambda r: r["huber_bad_vs_clean"], "<", 0.1,
+    Claim("16", "|Huber with the bad record / clean L2 - 1|", lambda r: r["huber_bad_vs_clean"], "<", 0.1,
           'abs(mean_cv["Huber, one bad record"] / mean_cv["L2, clean data"] - 1) < 0.1'),
-    Claim("15", "softmax regression chosen (1 = yes)", lambda r: r["chosen_softmax"], ">", 0.5,
+    Claim("16", "softmax regression chosen (1 = yes)", lambda r: r["chosen_softmax"], ">", 0.5,
           'chosen_cls == "softmax regression"'),
-    Claim("15", "CV mistakes, larger of the two / training birds", lambda r: r["cv_mistakes_share"], "<", 0.03,
+    Claim("16", "CV mistakes, larger of the two / training birds", lambda r: r["cv_mistakes_share"], "<", 0.03,
           "max(a, b) < 0.03 * len(y_cls)"),
-    Claim("15", "test median error / CV median error (Huber)", lambda r: r["test_median_over_cv"], "<", 1.3,
+    Claim("16", "test median error / CV median error (Huber)", lambda r: r["test_median_over_cv"], "<", 1.3,
           'residual_g.abs().median() < 1.3 * mean_cv["Huber, one bad record"]'),
-    Claim("15", "species test accuracy", lambda r: r["test_acc"], ">", 0.95, "1 - wrong / len(test_df) > 0.95"),
+    Claim("16", "species test accuracy", lambda r: r["test_acc"], ">", 0.95, "1 - wrong / len(test_df) > 0.95"),
 ]
 
 

@@ -91,7 +91,7 @@ def test_every_formula_of_the_site_is_typeset_offline_with_fonts_that_exist(site
     assert typeset["06_loss_functions"] > 50 and sum(typeset.values()) > 300, typeset
 
 
-CAPSTONE = "15_penguins_capstone"
+CAPSTONE = "16_penguins_capstone"
 FOLDED = """() => ({
     details: [...document.querySelectorAll('.jp-RenderedMarkdown details')].map(d => d.open),
     hidden_text: [...document.querySelectorAll('.jp-RenderedMarkdown details > :not(summary)')]

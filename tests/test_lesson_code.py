@@ -29,7 +29,7 @@ PAIRS = [
     ("04_softmax_scratch", "accuracy", d2l.accuracy),
     ("04_softmax_scratch", "evaluate_accuracy", d2l.evaluate_accuracy),
     ("07_softmax_numerics", "cross_entropy_from_logits", d2l.cross_entropy_from_logits),
-    ("10_model_selection", "k_fold_indices", d2l.k_fold_indices),
+    ("11_model_selection", "k_fold_indices", d2l.k_fold_indices),
 ]
 
 

@@ -1,4 +1,4 @@
-"""Lesson 14's Netron cell: one server per kernel, shown inline, nothing printed to stderr."""
+"""Lesson 15's Netron cell: one server per kernel, shown inline, nothing printed to stderr."""
 import logging
 import urllib.request
 

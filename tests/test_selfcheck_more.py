@@ -1,4 +1,4 @@
-"""The self-checks added for lessons 00, 02, 03/08, 04/05, 06, 09–14: each passes the lesson's own
+"""The self-checks added for lessons 00, 02, 03/08, 04/05, 06, 10–15: each passes the lesson's own
 implementation and catches plausible wrong ones with the hint that fits."""
 import math
 
@@ -189,9 +189,9 @@ def test_check_huber_loss_catches_wrong_versions(wrong, says, capsys):
     fails_saying(d2l.check_huber_loss, wrong, says, capsys)
 
 
-# --- optimizers (lesson 09) -----------------------------------------------------------------------
+# --- optimizers (lesson 10) -----------------------------------------------------------------------
 
-class Momentum(torch.optim.Optimizer):  # lesson 09's
+class Momentum(torch.optim.Optimizer):  # lesson 10's
     def __init__(self, params, lr, momentum=0.9):
         super().__init__(params, dict(lr=lr, momentum=momentum))
 
@@ -252,7 +252,7 @@ def test_check_optimizer_catches_wrong_versions(wrong, says, capsys):
     fails_saying(lambda cls: d2l.check_optimizer(cls, torch.optim.SGD, lr=0.1, momentum=0.9), wrong, says, capsys)
 
 
-# --- clipping (lesson 12) -------------------------------------------------------------------------
+# --- clipping (lesson 13) -------------------------------------------------------------------------
 
 def lesson_clip(params, max_norm):
     grads = [p.grad for p in params if p.grad is not None]
@@ -292,7 +292,7 @@ def test_check_clip_gradients_catches_wrong_versions(wrong, says, capsys):
     fails_saying(d2l.check_clip_gradients, wrong, says, capsys)
 
 
-# --- dropout (lesson 11) --------------------------------------------------------------------------
+# --- dropout (lesson 12) --------------------------------------------------------------------------
 
 def lesson_dropout(X, p):
     assert 0 <= p <= 1
@@ -323,9 +323,9 @@ def test_check_dropout_catches_a_mask_made_on_the_cpu(capsys):
     fails_saying(d2l.check_dropout, cpu_mask, "mask on X's device", capsys)
 
 
-# --- batch norm (lesson 13) -----------------------------------------------------------------------
+# --- batch norm (lesson 14) -----------------------------------------------------------------------
 
-class BatchNorm(torch.nn.Module):  # lesson 13's
+class BatchNorm(torch.nn.Module):  # lesson 14's
     def __init__(self, num_features, eps=1e-5, momentum=0.1, unbiased_running_var=True, buffers=True):
         super().__init__()
         self.eps, self.momentum, self.unbiased = eps, momentum, unbiased_running_var
@@ -372,7 +372,7 @@ def test_check_batch_norm_catches_wrong_versions(wrong, says, capsys):
     fails_saying(d2l.check_batch_norm, wrong, says, capsys)
 
 
-# --- quantization (lesson 14) ---------------------------------------------------------------------
+# --- quantization (lesson 15) ---------------------------------------------------------------------
 
 def qparams(x, qmin=0, qmax=255):
     lo, hi = min(x.min().item(), 0.0), max(x.max().item(), 0.0)
@@ -436,7 +436,7 @@ def test_a_check_reports_the_same_thing_every_time(capsys):
     assert reports[0] == reports[1] and "values like" in reports[0]
 
 
-# --- K-fold cross-validation (lesson 10) ---------------------------------------------------------
+# --- K-fold cross-validation (lesson 11) ---------------------------------------------------------
 
 def _lesson_k_fold(n, k):
     folds = []

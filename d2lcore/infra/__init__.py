@@ -1,8 +1,8 @@
 """What a lesson need not read: data files and their cache, atomic writes, the guards, device-error
 messages, whether a person is watching, and the live widgets.
 
-Names the lessons call from here: `ensure_fashion_mnist` and `data_dir` (lessons 03, 14),
-`atomic_path` and `show_in_netron` (lesson 14), and the live demos (lessons 01, 06, 07).
+Names the lessons call from here: `ensure_fashion_mnist` and `data_dir` (lessons 03, 15),
+`atomic_path` and `show_in_netron` (lesson 15), and the live demos (lessons 01, 06, 07).
 """
 from .atomic import atomic_path
 from .device_errors import DeviceMismatchError

@@ -1,4 +1,4 @@
-"""A model file's graph in Netron, from a notebook: one server, shown inline and linked (lesson 14).
+"""A model file's graph in Netron, from a notebook: one server, shown inline and linked (lesson 15).
 
 `netron.start(path)` alone prints its banner through the root logger (configuring logging for the
 whole process; the banner shows in red in JupyterLab), opens a browser on the machine the kernel

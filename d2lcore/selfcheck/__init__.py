@@ -11,12 +11,12 @@ One check per thing a lesson writes by hand:
     lesson 04  check_softmax, check_cross_entropy, check_accuracy
     lesson 05  check_cross_entropy_from_logits      also lesson 07
     lesson 06  check_huber_loss
-    lesson 09  check_optimizer(cls, torch_cls, **hyperparameters)
-    lesson 10  check_k_fold(k_fold_indices)
-    lesson 11  check_dropout
-    lesson 12  check_clip_gradients
-    lesson 13  check_batch_norm(cls)
-    lesson 14  check_quantize(qparams, quantize, dequantize)
+    lesson 10  check_optimizer(cls, torch_cls, **hyperparameters)
+    lesson 11  check_k_fold(k_fold_indices)
+    lesson 12  check_dropout
+    lesson 13  check_clip_gradients
+    lesson 14  check_batch_norm(cls)
+    lesson 15  check_quantize(qparams, quantize, dequantize)
 
 Each returns a CheckResult that is truthy when every case passes (and shows nothing of its own in
 a notebook: the printed report is the output). A case that raises counts as a failure and the error

@@ -1,4 +1,4 @@
-"""Self-checks for lessons 11 and 13: dropout and batch normalization written by hand."""
+"""Self-checks for lessons 12 and 14: dropout and batch normalization written by hand."""
 import torch
 
 from ._runner import expect as _expect, rounded, run as _run, shape_of, takes_implementations

@@ -1,4 +1,4 @@
-"""Self-check for lesson 10: the folds of K-fold cross-validation."""
+"""Self-check for lesson 11: the folds of K-fold cross-validation."""
 import torch
 
 from ._runner import expect as _expect, run as _run, takes_implementations

@@ -1,4 +1,4 @@
-"""Self-checks for lessons 09 and 12: an optimizer written by hand, gradient clipping by hand."""
+"""Self-checks for lessons 10 and 13: an optimizer written by hand, gradient clipping by hand."""
 import torch
 import torch.nn.functional as F
 

@@ -1,4 +1,4 @@
-"""Self-check for lesson 14: affine uint8 quantization written by hand."""
+"""Self-check for lesson 15: affine uint8 quantization written by hand."""
 import torch
 
 from ._runner import expect as _expect, run as _run, takes_implementations
