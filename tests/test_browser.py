@@ -166,7 +166,9 @@ def lab(tmp_path_factory):
 
 
 ALL_RAN = r"""() => {
-    const p = [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].map(e => e.textContent.trim());
+    // a folded solution cell (input hidden) shows no prompt: it runs too, but cannot be read here
+    const p = [...document.querySelectorAll('.jp-CodeCell')].filter(c => !c.querySelector('.jp-InputPlaceholder'))
+        .map(c => c.querySelector('.jp-InputPrompt').textContent.trim());
     const idle = document.querySelector('.jp-Notebook-ExecutionIndicator[data-status="idle"]') !== null;
     return idle && p.length > 0 && p.every(x => /^\[\d+\]:$/.test(x));
 }"""
