@@ -10,7 +10,7 @@ from torch.utils import data
 
 
 class TensorLoader:
-    """Iterate over (X, y) minibatches of tensors kept on one device (lesson 03's data_iter as a class).
+    """Iterate over (X, y) minibatches of tensors kept on one device (lesson 03 writes one by hand).
 
     images: (N, ...) tensor; uint8 images are scaled to float32 in [0, 1] per batch (stored at
         1 byte per pixel). labels: (N,) int64, on the same device.

@@ -268,9 +268,8 @@ def _dead_fraction(net, data_iter):
     return 1 - alive.float().mean().item()
 
 
-def lesson_08(s):
+def lesson_03(s):
     import torch
-    from torch import nn
     import d2lcore as d2l
 
     d2l.set_seed(s)
@@ -290,7 +289,15 @@ def lesson_08(s):
     for B in [1, 256]:
         est = torch.stack([grad_at(torch.randint(0, n, (B,), generator=g)) for _ in range(400)])
         noise.append((est - full).norm(dim=1).pow(2).mean().sqrt().item())
-    out = {"noise_slope": (math.log(noise[1]) - math.log(noise[0])) / math.log(256)}
+    return {"noise_slope": (math.log(noise[1]) - math.log(noise[0])) / math.log(256)}
+
+
+def lesson_08(s):
+    import torch
+    from torch import nn
+    import d2lcore as d2l
+
+    out = {}
     inits = {"sigmoid": (nn.Sigmoid, lambda w: nn.init.xavier_normal_(w)),
              "tanh": (nn.Tanh, lambda w: nn.init.xavier_normal_(w, gain=nn.init.calculate_gain("tanh"))),
              "ReLU": (nn.ReLU, lambda w: nn.init.kaiming_normal_(w, nonlinearity="relu"))}
@@ -692,6 +699,8 @@ CLAIMS = [
     Claim("02", "concise: max |w - true w|", lambda r: r["w_err"], "<", 0.01, "assert w_err < 0.01"),
     Claim("02", "concise: |b - true b|", lambda r: r["b_err"], "<", 0.01, "and b_err < 0.01"),
     Claim("02", "scratch vs concise after 200 steps", lambda r: r["scratch_vs_concise"], "<", 1e-5, "assert max_diff < 1e-5"),
+    Claim("03", "gradient noise log-log slope, low end", lambda r: r["noise_slope"], ">", -0.6, "-0.6 < slope < -0.4"),
+    Claim("03", "gradient noise log-log slope, high end", lambda r: r["noise_slope"], "<", -0.4, "-0.6 < slope < -0.4"),
     Claim("04", "untrained test accuracy", lambda r: r["untrained_acc"], "<", 0.3, "assert acc0 < 0.3"),
     Claim("04", "training loss drop, epoch 1 to 10", lambda r: r["loss_drop"], ">", 0,
           'assert history["train_loss"][-1] < history["train_loss"][0]'),
@@ -713,8 +722,6 @@ CLAIMS = [
           'good["test_acc"][-1] > bad["test_acc"][-1]'),
     Claim("07", "softmax layer raises the train loss by", lambda r: r["softmax_layer_loss_rise"], ">", 0,
           'good["train_loss"][-1] < bad["train_loss"][-1]'),
-    Claim("08", "gradient noise log-log slope, low end", lambda r: r["noise_slope"], ">", -0.6, "-0.6 < slope < -0.4"),
-    Claim("08", "gradient noise log-log slope, high end", lambda r: r["noise_slope"], "<", -0.4, "-0.6 < slope < -0.4"),
     Claim("08", "sigmoid: first/last layer gradient norm", lambda r: r["grad_ratio_sigmoid"], "<", 1e-6, 'ratio["sigmoid"] < 1e-6'),
     Claim("08", "tanh: first/last layer gradient norm", lambda r: r["grad_ratio_tanh"], ">", 1e-2, 'ratio["tanh"] > 1e-2'),
     Claim("08", "ReLU: first/last layer gradient norm", lambda r: r["grad_ratio_ReLU"], ">", 1e-2, 'ratio["ReLU"] > 1e-2'),

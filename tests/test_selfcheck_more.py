@@ -1,4 +1,4 @@
-"""The self-checks added for lessons 00, 02, 03/08, 04/05, 06, 10–15: each passes the lesson's own
+"""The self-checks added for lessons 00, 02, 03, 04/05, 06, 10–15: each passes the lesson's own
 implementation and catches plausible wrong ones with the hint that fits."""
 import math
 
@@ -55,9 +55,9 @@ def test_check_squared_loss_catches_wrong_versions(wrong, says, capsys):
     fails_saying(d2l.check_squared_loss, wrong, says, capsys)
 
 
-# --- data loader (lessons 03 and 08) --------------------------------------------------------------
+# --- data loader (lesson 03) --------------------------------------------------------------
 
-class LessonDataLoader:  # lesson 08's class, trimmed
+class LessonDataLoader:  # lesson 03's class, trimmed
     def __init__(self, X, y, batch_size, shuffle=False):
         self.X, self.y, self.batch_size, self.shuffle = X, y, batch_size, shuffle
 
