@@ -1,6 +1,7 @@
 """Every lesson presents as slides: RISE metadata on every cell, no slide longer than a screen."""
 import importlib.util
 import pathlib
+import re
 
 import nbformat
 import pytest
@@ -92,3 +93,24 @@ def test_hints_and_solutions_fold_themselves_and_follow_the_exercises(nb):
             assert text.startswith("<details><summary>") and text.endswith("</details>"), c.source[:60]
             # JupyterLab renders markdown inside <details> only after a blank line
             assert "</summary>\n\n" in text, c.source[:60]
+
+
+def _exercise_numbers(nb):
+    """The numbers of the exercises listed after "## Exercises" (lines "N. ..." of untagged cells)."""
+    exercises = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Exercises"))
+    numbers = set()
+    for c in nb.cells[exercises:]:
+        if c.cell_type == "markdown" and not _folded(c):
+            numbers |= {int(m) for m in re.findall(r"^(\d+)\. ", c.source, flags=re.M)}
+    return numbers
+
+
+def test_every_exercise_has_hints_and_a_worked_solution(nb):
+    # students working alone (issue 19): one "Hints" box, and solution boxes that cover every exercise
+    summaries = [re.match(r"<details><summary><b>([^<]*)</b>", c.source.strip())
+                 for c in nb.cells if c.cell_type == "markdown" and _folded(c)]
+    titles = [m[1] for m in summaries if m]
+    assert titles.count("Hints") == 1, f"{nb.path.name}: {titles}"
+    solved = {int(n) for t in titles if t.startswith("Solution") for n in re.findall(r"\d+", t)}
+    assert _exercise_numbers(nb) and solved == _exercise_numbers(nb), (
+        f"{nb.path.name}: exercises {sorted(_exercise_numbers(nb))}, solutions for {sorted(solved)}")
