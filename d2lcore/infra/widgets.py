@@ -46,9 +46,9 @@ def live_demo(draw, **controls):
     import ipywidgets as widgets
     out = widgets.interactive_output(show, controls)
     box = widgets.VBox([widgets.HBox(list(controls.values())), out])
-    # Where no widget manager loads (RISE slideshows: jupyterlab-contrib/rise#119), the front end
-    # shows the box's text form, and the figure drawn into `out` lands in the cell as a plain
-    # output: say what the sliders need instead of "VBox(children=(HBox(...".
+    # Where no widget manager loads (RISE without extensions/rise-widgets: jupyterlab-contrib/rise#119),
+    # the front end shows the box's text form, and the figure drawn into `out` lands in the cell as
+    # a plain output: say what the sliders need instead of "VBox(children=(HBox(...".
     bundle = box._repr_mimebundle_()
     bundle["text/plain"] = "live demo: its sliders need JupyterLab's notebook view (the default state is drawn)"
     display(bundle, raw=True)
