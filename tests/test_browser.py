@@ -257,6 +257,15 @@ def _wait_redrawn(page, demo, old_src):
     return _demo_image(demo)
 
 
+def _drag(page, handle, dx=40):
+    """Drags a slider's handle dx pixels with the mouse, as a presenter would."""
+    box = handle.bounding_box()
+    page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(box["x"] + box["width"] / 2 + dx, box["y"] + box["height"] / 2, steps=8)
+    page.mouse.up()
+
+
 @pytest.mark.parametrize("lesson, readouts", [
     ("01_linear_regression_scratch.ipynb", ["0.03", "10", "0.5"]),
     ("06_loss_functions.ipynb", ["1.0", "30"]),
@@ -279,11 +288,7 @@ def test_every_demo_slider_redraws_the_figure_with_no_error(page, lab, lesson, r
             page.keyboard.press(key)
             src = _wait_redrawn(page, demo, src)
             moves += 1
-        box = handle.bounding_box()  # and a drag with the mouse
-        page.mouse.move(box["x"] + box["width"] / 2, box["y"] + box["height"] / 2)
-        page.mouse.down()
-        page.mouse.move(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2, steps=8)
-        page.mouse.up()
+        _drag(page, handle)  # and a drag with the mouse
         src = _wait_redrawn(page, demo, src)
         moves += 1
     assert moves == 4 * len(sliders)
@@ -449,11 +454,7 @@ def test_a_slideshow_fits_the_screen_and_its_first_live_cell_runs_on_a_fresh_ker
         handle = box.query_selector(".noUi-handle")
         src = _demo_image(box)
         # dragged with the mouse: in a slideshow reveal.js takes the arrow keys (next slide)
-        at = handle.bounding_box()
-        page.mouse.move(at["x"] + at["width"] / 2, at["y"] + at["height"] / 2)
-        page.mouse.down()
-        page.mouse.move(at["x"] + at["width"] / 2 + 40, at["y"] + at["height"] / 2, steps=8)
-        page.mouse.up()
+        _drag(page, handle)
         _wait_redrawn(page, box, src)
         assert _errors_shown(page) == []
     # then every slide, from the first: none may be taller than the screen, but for a slide of one
