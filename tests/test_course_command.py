@@ -1,16 +1,24 @@
-"""End to end: `./course lab` serves the course in JupyterLab.
+"""The `./course` command.
 
-Runs the README's first command with a fixed port and token, checks that the server answers
-and lists every lesson, then stops it. Needs the course's own environment (the one
-`./course test` runs in), since `./course lab` starts JupyterLab from it.
+End to end: `./course lab` serves the course in JupyterLab (the README's first command with a
+fixed port and token: the server answers and lists every lesson). That needs the course's own
+environment (the one `./course test` runs in), since `./course lab` starts JupyterLab from it.
+
+In sandboxes: how `./course` sets up its environment, and what it refuses. Every run there has
+D2L_VENV in a temporary folder, PYTHON pointing at a stand-in whose `-m venv` makes an environment
+whose python only logs its arguments, and an apt-get first on PATH that only logs: nothing is
+installed, and the course's real environment is never touched.
 """
+import hashlib
 import json
 import os
 import pathlib
+import shutil
 import signal
 import socket
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 
@@ -84,3 +92,255 @@ def test_course_test_names_the_notebooks_that_differ_from_git(tmp_path):
                            capture_output=True, text=True, timeout=300,
                            env=dict(os.environ, D2L_VENV=os.environ["D2L_VENV"]))
     assert "differ from the committed" not in again.stderr
+
+
+# --- sandboxes -------------------------------------------------------------------------------
+
+# what ./course writes into its stamp after an install: the environment then counts as up to date
+UP_TO_DATE = hashlib.sha256((ROOT / "pyproject.toml").read_bytes() + (ROOT / "constraints.txt").read_bytes()).hexdigest()
+DEBIAN_NO_ENSUREPIP = """\
+The virtual environment was not created successfully because ensurepip is not
+available.  On Debian/Ubuntu systems, you need to install the python3-venv
+package using the following command.
+
+    apt install python3.11-venv
+
+You may need to use sudo with that command.  After installing the python3-venv
+package, recreate your virtual environment.
+
+Failing command: {}/bin/python3.11
+"""  # Debian 12's python3.11 -m venv, on stdout, when python3.11-venv is not installed
+
+
+def _script(path, body):
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text("#!/bin/sh\n" + body)
+    path.chmod(0o755)
+    return path
+
+
+def _files(folder):
+    """Every path under folder, relative, with each file's text: what a user had there."""
+    return {str(p.relative_to(folder)): (p.read_text() if p.is_file() and not p.is_symlink() else None)
+            for p in sorted(folder.rglob("*"))}
+
+
+def _logging_python(path):
+    """An environment's python that runs: it appends its arguments to python.log beside bin/."""
+    return _script(path, 'echo "$*" >> "$(dirname "$0")/../python.log"\n')
+
+
+def _venv(folder, stamp=UP_TO_DATE):
+    """A virtual environment whose python runs; with the stamp of an install up to date."""
+    (folder / "bin").mkdir(parents=True)
+    (folder / "pyvenv.cfg").write_text("home = /usr/bin\n")
+    _logging_python(folder / "bin" / "python")
+    if stamp:
+        (folder / ".d2lcore-installed").write_text(stamp + "\n")
+    return folder
+
+
+class Sandbox:
+    def __init__(self, root):
+        self.root = root
+        root.mkdir(parents=True)
+        root.chmod(0o777)  # runs as the user nobody append to its logs too
+        self.apt_log = root / "apt-get.log"
+        self.base_log = root / "base-python.log"
+        _script(root / "bin" / "apt-get", f'echo "$*" >> {self.apt_log}\n')
+        # the Python ./course makes environments with: a 3.11 (its -c version check succeeds)
+        # that any user may run, whose -m venv makes an environment with a logging python
+        _logging_python(root / "template" / "bin" / "python")
+        self.python = _script(root / "base" / "python3", f"""echo "$*" >> {self.base_log}
+if [ "$1" = --version ]; then echo "Python 3.11.99 (a stand-in)"; fi
+if [ "$1" = -m ] && [ "$2" = venv ]; then
+    mkdir -p "$3/bin" && echo "home = {root}/base" > "$3/pyvenv.cfg" && cp {root}/template/bin/python "$3/bin/python"
+fi
+""")
+
+    def run(self, *args, venv, cwd=ROOT, course=ROOT / "course", python=None, user=None):
+        env = {"D2L_VENV": str(venv), "PYTHON": str(python or self.python),
+               "PATH": f"{self.root / 'bin'}:{os.environ['PATH']}"}
+        command = [str(course), *args]
+        if user:  # runuser keeps little of the environment: pass ours on explicitly
+            command = ["runuser", "-u", user, "--", "env", *(f"{k}={v}" for k, v in env.items()), *command]
+        return subprocess.run(command, cwd=cwd, env={**os.environ, **env}, capture_output=True,
+                              text=True, timeout=120)
+
+    def made_a_venv(self):
+        return self.base_log.exists() and "-m venv" in self.base_log.read_text()
+
+
+@pytest.fixture
+def sandbox(tmp_path):
+    return Sandbox(tmp_path / "sandbox")
+
+
+def _nobody_can_run_the_course():
+    if os.geteuid() != 0 or shutil.which("runuser") is None:
+        return False
+    return subprocess.run(["runuser", "-u", "nobody", "--", "test", "-x", str(ROOT / "course")]).returncode == 0
+
+
+as_nobody = pytest.mark.skipif(not _nobody_can_run_the_course(),
+                               reason="needs root and runuser, and a checkout the user nobody can run")
+
+
+@pytest.fixture
+def shared_tmp():
+    """A folder owned by root that the user nobody can read but not write (pytest's tmp_path
+    is private to root)."""
+    folder = pathlib.Path(tempfile.mkdtemp(prefix="d2l-shared-"))
+    folder.chmod(0o755)
+    yield folder
+    shutil.rmtree(folder)
+
+
+# --- D2L_VENV: delete only the course's own environment ---------------------------------------
+
+@pytest.mark.parametrize("via_link", [False, True])
+def test_setup_refuses_a_folder_that_is_not_a_venv_and_keeps_every_file(sandbox, tmp_path, via_link):
+    folder = tmp_path / "p"
+    (folder / "notes").mkdir(parents=True)
+    (folder / "notes" / "t").write_text("x\n")
+    before = _files(folder)
+    venv = folder
+    if via_link:
+        venv = tmp_path / "link"
+        venv.symlink_to(folder)
+    run = sandbox.run("setup", venv=venv)
+    assert run.returncode == 1
+    assert f"D2L_VENV={venv}" in run.stderr
+    assert "exists and is not a virtual environment (no pyvenv.cfg): it holds notes" in run.stderr
+    assert "remove it yourself" in run.stderr
+    assert _files(folder) == before
+    assert venv.is_symlink() == via_link
+    # refused before anything was made or installed
+    assert not sandbox.made_a_venv() and not sandbox.apt_log.exists()
+
+
+def test_setup_refuses_a_venv_it_did_not_make_whose_interpreter_fails(sandbox, tmp_path):
+    venv = tmp_path / "their-venv"
+    (venv / "bin").mkdir(parents=True)
+    (venv / "pyvenv.cfg").write_text("home = /opt/python3.11/bin\n")
+    (venv / "bin" / "python").symlink_to("/opt/python3.11/bin/python3.11")  # that Python was removed
+    (venv / "lib" / "mine.py").parent.mkdir()
+    (venv / "lib" / "mine.py").write_text("work = 1\n")
+    before = _files(venv)
+    run = sandbox.run("setup", venv=venv)
+    assert run.returncode == 1
+    assert "a virtual environment that ./course did not set up" in run.stderr
+    assert f"cannot run its interpreter {venv}/bin/python" in run.stderr
+    assert "No such file or directory (it is a link to /opt/python3.11/bin/python3.11)" in run.stderr
+    assert _files(venv) == before and not sandbox.made_a_venv()
+
+
+def test_setup_reuses_a_venv_whose_install_was_cut_short(sandbox, tmp_path):
+    # python -m venv finished, the pip install was killed before the stamp was written
+    venv = _venv(tmp_path / "venv", stamp=None)
+    (venv / "lib").mkdir()
+    (venv / "lib" / "half-installed.txt").write_text("torch\n")
+    run = sandbox.run("setup", venv=venv)
+    assert run.returncode == 0, run.stderr
+    assert "ready" in run.stderr and "creating" not in run.stderr
+    assert (venv / "lib" / "half-installed.txt").read_text() == "torch\n"
+    assert "-m pip install --quiet -c constraints.txt -e .[test]" in (venv / "python.log").read_text()
+    assert not sandbox.made_a_venv()
+
+
+@pytest.mark.parametrize("via_link", [False, True])
+def test_setup_recreates_its_own_venv_whose_interpreter_broke(sandbox, tmp_path, via_link):
+    # the course made it (pyvenv.cfg and its stamp); then its base Python was removed
+    folder = tmp_path / "venv"
+    (folder / "bin").mkdir(parents=True)
+    (folder / "pyvenv.cfg").write_text("home = /opt/python3.11/bin\n")
+    (folder / "bin" / "python").symlink_to("/opt/python3.11/bin/python3.11")
+    (folder / ".d2lcore-installed").write_text(UP_TO_DATE + "\n")
+    venv = folder
+    if via_link:  # an environment kept on another disk: the link stays, the folder is remade
+        venv = tmp_path / "link"
+        venv.symlink_to(folder)
+    run = sandbox.run("setup", venv=venv)
+    assert run.returncode == 0, run.stderr
+    assert "cannot run the interpreter" in run.stderr and "recreating the environment" in run.stderr
+    assert f"-m venv {folder}" in sandbox.base_log.read_text()
+    assert venv.is_symlink() == via_link
+    assert "-m pip install" in (folder / "python.log").read_text()  # the new environment's python
+    assert (folder / ".d2lcore-installed").read_text().strip() == UP_TO_DATE
+
+
+@as_nobody
+def test_setup_as_another_user_stops_at_a_shared_venv_it_cannot_run(shared_tmp):
+    sandbox = Sandbox(shared_tmp / "sandbox")
+    venv = _venv(shared_tmp / "venv")  # set up by root, with the course's stamp
+    (venv / "bin" / "python").chmod(0o700)  # ... whose interpreter only root may run
+    for i in range(50):
+        (venv / "lib" / f"pkg{i}").mkdir(parents=True)
+        (venv / "lib" / f"pkg{i}" / "__init__.py").write_text("")
+    before = _files(venv)
+    run = sandbox.run("setup", venv=venv, user="nobody")
+    assert run.returncode == 1
+    assert f"cannot run its interpreter {venv}/bin/python" in run.stderr and "Permission denied" in run.stderr
+    assert "You may not write to it" in run.stderr
+    assert "rm: cannot remove" not in run.stderr and len(run.stderr.splitlines()) == 1
+    assert _files(venv) == before
+
+
+@as_nobody
+def test_setup_as_another_user_says_when_a_shared_venv_it_cannot_write_needs_installing(shared_tmp):
+    sandbox = Sandbox(shared_tmp / "sandbox")
+    venv = _venv(shared_tmp / "venv", stamp="an older install")  # root's, runs for anyone
+    (venv / "python.log").touch()
+    (venv / "python.log").chmod(0o666)  # its python, run by nobody, logs there
+    before = _files(venv)
+    run = sandbox.run("setup", venv=venv, user="nobody")
+    assert run.returncode == 1
+    assert f"D2L_VENV={venv} needs installing" in run.stderr and "you may not write to it" in run.stderr
+    assert len(run.stderr.splitlines()) == 1
+    assert _files(venv) == {**before, "python.log": "-c import sys\n"}
+
+
+# --- venv's own error ------------------------------------------------------------------------
+
+def test_setup_shows_venvs_own_error_and_installs_no_package(sandbox, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    venv = tmp_path / "a-file" / "venv"  # python -m venv cannot make it, and python3-venv would not help
+    run = sandbox.run("setup", venv=venv, python=sys.executable)
+    assert run.returncode == 1
+    assert "-m venv" in run.stderr and "Not a directory" in run.stderr
+    assert "python3-venv" not in run.stderr and not sandbox.apt_log.exists()
+
+
+def test_setup_installs_the_venv_package_that_venv_names_when_ensurepip_is_missing(sandbox, tmp_path):
+    # Debian's python3.11 without python3.11-venv; apt-get install python3.11-venv provides ensurepip
+    installed = tmp_path / "installed-python3.11-venv"
+    _script(sandbox.root / "bin" / "apt-get", f"""echo "$*" >> {sandbox.apt_log}
+case "$*" in *"install"*"python3.11-venv"*) touch {installed} ;; esac
+""")
+    (tmp_path / "debian-message").write_text(DEBIAN_NO_ENSUREPIP.format(tmp_path / "venv"))
+    python = _script(tmp_path / "debian" / "python3.11", f"""
+if [ "$1" = -m ] && [ "$2" = venv ] && [ ! -e {installed} ]; then
+    mkdir -p "$3/bin" && cat {tmp_path / "debian-message"}; exit 1
+fi
+exec {sandbox.python} "$@"
+""")
+    run = sandbox.run("setup", venv=tmp_path / "venv", python=python)
+    assert run.returncode == 0, run.stderr
+    assert "install -y -qq python3.11-venv" in sandbox.apt_log.read_text()
+    assert run.stderr.rstrip().endswith(f"ready: {tmp_path / 'venv'}")
+
+
+def test_setup_leaves_no_half_made_venv_when_ensurepip_is_missing_and_apt_fails(sandbox, tmp_path):
+    _script(sandbox.root / "bin" / "apt-get", f'echo "$*" >> {sandbox.apt_log}; exit 100\n')  # no root, no sudo
+    (tmp_path / "debian-message").write_text(DEBIAN_NO_ENSUREPIP.format(tmp_path / "venv"))
+    python = _script(tmp_path / "debian" / "python3.11", f"""
+if [ "$1" = -m ] && [ "$2" = venv ]; then
+    mkdir -p "$3/bin" && touch "$3/pyvenv.cfg" && cat {tmp_path / "debian-message"}; exit 1
+fi
+exec {sandbox.python} "$@"
+""")
+    run = sandbox.run("setup", venv=tmp_path / "venv", python=python)
+    assert run.returncode == 1
+    assert "install python3.11-venv (apt-get install python3.11-venv)" in run.stderr
+    # venv's half-made environment, without pip, would be reused by the next run
+    assert not (tmp_path / "venv").exists()
