@@ -344,3 +344,48 @@ exec {sandbox.python} "$@"
     assert "install python3.11-venv (apt-get install python3.11-venv)" in run.stderr
     # venv's half-made environment, without pip, would be reused by the next run
     assert not (tmp_path / "venv").exists()
+
+
+# --- a package removed since the install ------------------------------------------------------
+
+def _dist_info(site, name, version, *requires):
+    info = site / f"{name}-{version}.dist-info"
+    info.mkdir()
+    (info / "METADATA").write_text("Metadata-Version: 2.1\n" f"Name: {name}\nVersion: {version}\n"
+                                   + "".join(f"Requires-Dist: {r}\n" for r in requires))
+    return info
+
+
+def test_setup_reinstalls_when_a_package_has_gone_since_the_install(sandbox, tmp_path):
+    import packaging
+    venv = tmp_path / "venv"
+    subprocess.run([sys.executable, "-m", "venv", "--without-pip", str(venv)], check=True)
+    (venv / ".d2lcore-installed").write_text(UP_TO_DATE + "\n")
+    site = venv / "lib" / f"python{sys.version_info.major}.{sys.version_info.minor}" / "site-packages"
+    (site / "packaging").symlink_to(pathlib.Path(packaging.__file__).parent)
+    _dist_info(site, "d2lcore", "0.1.0", "tqdm>=4.66", 'pytest>=8.0; extra == "test"')
+    _dist_info(site, "tqdm", "4.67.1")
+    _dist_info(site, "pytest", "8.4.0", "iniconfig", 'colorama; sys_platform == "win32"')
+    gone = _dist_info(site, "iniconfig", "2.1.0")
+    shutil.rmtree(gone)  # pip uninstall iniconfig, after the install
+    for name in ("matplotlib/__init__.py", "matplotlib/pyplot.py", "pip/__init__.py"):
+        (site / name).parent.mkdir(exist_ok=True)
+        (site / name).write_text("")
+    # a pip that logs what it is asked, and whose install brings iniconfig back
+    (site / "pip" / "__main__.py").write_text(f"""import shutil, sys
+open({str(tmp_path / "pip.log")!r}, "a").write(" ".join(sys.argv[1:]) + "\\n")
+if "-e" in sys.argv:
+    shutil.copytree({str(tmp_path / "iniconfig")!r}, {str(gone)!r})
+""")
+    shutil.copytree(site / "tqdm-4.67.1.dist-info", tmp_path / "iniconfig")
+    (tmp_path / "iniconfig" / "METADATA").write_text("Metadata-Version: 2.1\nName: iniconfig\nVersion: 2.1.0\n")
+    run = sandbox.run("setup", venv=venv)
+    assert run.returncode == 0, run.stderr
+    assert "installing missing packages: iniconfig (required by pytest)" in run.stderr
+    assert "install --quiet -c constraints.txt -e .[test]" in (tmp_path / "pip.log").read_text()
+    assert run.stderr.rstrip().endswith(f"ready: {venv}")
+    # everything there again: the next run installs nothing
+    calls = (tmp_path / "pip.log").read_text()
+    again = sandbox.run("setup", venv=venv)
+    assert again.returncode == 0 and "missing" not in again.stderr
+    assert (tmp_path / "pip.log").read_text() == calls
