@@ -81,15 +81,16 @@ def test_course_test_names_the_notebooks_that_differ_from_git(tmp_path):
     nb = json.loads(lesson.read_text())
     next(c for c in nb["cells"] if c["cell_type"] == "code")["execution_count"] = 99
     lesson.write_text(json.dumps(nb, indent=1))
+    # from the clone's root: ./course takes paths relative to where it is called from
     run = subprocess.run([str(clone / "course"), "test", "--collect-only", "-q", "tests/test_timer.py"],
-                         capture_output=True, text=True, timeout=300,
+                         cwd=clone, capture_output=True, text=True, timeout=300,
                          env=dict(os.environ, D2L_VENV=os.environ["D2L_VENV"]))
     assert run.returncode == 0, run.stderr[-2000:]
     assert "these notebooks differ from the committed ones" in run.stderr
     assert f"notebooks/{lesson.name}" in run.stderr and "git stash" in run.stderr
     subprocess.run(["git", "-C", str(clone), "checkout", "-q", "--", "notebooks"], check=True)
     again = subprocess.run([str(clone / "course"), "test", "--collect-only", "-q", "tests/test_timer.py"],
-                           capture_output=True, text=True, timeout=300,
+                           cwd=clone, capture_output=True, text=True, timeout=300,
                            env=dict(os.environ, D2L_VENV=os.environ["D2L_VENV"]))
     assert "differ from the committed" not in again.stderr
 
@@ -389,3 +390,67 @@ if "-e" in sys.argv:
     again = sandbox.run("setup", venv=venv)
     assert again.returncode == 0 and "missing" not in again.stderr
     assert (tmp_path / "pip.log").read_text() == calls
+
+
+# --- help, and unknown commands ---------------------------------------------------------------
+
+@pytest.mark.parametrize("word", ["help", "-h", "--help"])
+def test_help_prints_the_usage_and_succeeds(sandbox, tmp_path, word):
+    run = sandbox.run(word, venv=tmp_path / "venv", course="../course", cwd=ROOT / "tests")
+    assert run.returncode == 0
+    assert "./course lab [jupyter args]" in run.stdout and "D2L_VENV" in run.stdout
+    assert run.stderr == "" and not (tmp_path / "venv").exists()
+
+
+def test_an_unknown_command_prints_the_usage_and_fails(sandbox, tmp_path):
+    run = sandbox.run("frobnicate", venv=tmp_path / "venv")
+    assert run.returncode != 0
+    assert "./course lab [jupyter args]" in run.stdout + run.stderr
+    assert "unknown command 'frobnicate'" in run.stderr
+
+
+# --- a site folder that cannot be written ----------------------------------------------------
+
+def test_site_says_when_it_cannot_write_its_folder_before_setting_up(sandbox, tmp_path):
+    (tmp_path / "a-file").write_text("")
+    run = sandbox.run("site", str(tmp_path / "a-file" / "site"), venv=tmp_path / "venv")
+    assert run.returncode == 1
+    assert f"cannot write the site to {tmp_path}/a-file/site" in run.stderr
+    assert "Pass another folder: ./course site /tmp/site" in run.stderr and "Traceback" not in run.stderr
+    assert not (tmp_path / "venv").exists()
+
+
+@as_nobody
+def test_site_from_a_checkout_another_user_cannot_write(shared_tmp):
+    if subprocess.run(["runuser", "-u", "nobody", "--", "test", "-w", str(ROOT)]).returncode == 0:
+        pytest.skip("the user nobody may write to this checkout")
+    sandbox = Sandbox(shared_tmp / "sandbox")
+    run = sandbox.run("site", venv=shared_tmp / "venv", user="nobody")
+    assert run.returncode == 1
+    assert f"cannot write the site to {ROOT}/_site" in run.stderr and "Permission denied" in run.stderr
+    assert "./course site /tmp/site" in run.stderr and "Traceback" not in run.stderr
+
+
+# --- paths relative to the caller's folder ----------------------------------------------------
+
+def test_test_arguments_that_name_files_are_relative_to_the_callers_folder(sandbox, tmp_path):
+    venv = _venv(tmp_path / "venv")
+    run = sandbox.run("test", "-q", "test_timer.py::test_timer_records_each_interval", "tests/test_data.py",
+                      venv=venv, course="../course", cwd=ROOT / "tests")
+    assert run.returncode == 0, run.stderr
+    pytest_call = (venv / "python.log").read_text().splitlines()[-1]
+    # an option as it came; a file of tests/ made absolute; a name that is nothing in tests/, as it came
+    assert pytest_call == ("-m pytest --nbval --nbval-current-env -q "
+                           f"{ROOT}/tests/test_timer.py::test_timer_records_each_interval tests/test_data.py")
+
+
+def test_execute_and_site_take_paths_relative_to_the_callers_folder(sandbox, tmp_path):
+    venv = _venv(tmp_path / "venv")
+    lesson = sorted((ROOT / "notebooks").glob("0*.ipynb"))[0]
+    run = sandbox.run("execute", lesson.name, venv=venv, course="../course", cwd=ROOT / "notebooks")
+    assert run.returncode == 0, run.stderr
+    calls = (venv / "python.log").read_text().splitlines()
+    assert f"- {lesson}" in calls and f"scripts/slides.py {lesson}" in calls
+    run = sandbox.run("site", "out", venv=venv, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    assert (venv / "python.log").read_text().splitlines()[-1] == f"scripts/build_site.py {tmp_path}/out"
