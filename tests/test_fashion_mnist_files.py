@@ -316,6 +316,32 @@ def test_a_symlink_loop_is_named(tmp_path):
         fm.ensure_fashion_mnist(tmp_path / "b", system_dirs=[], download=False)
 
 
+@pytest.mark.parametrize("plant", ["a link to a missing file", "a link to a folder", "a folder", "a FIFO"])
+def test_something_planted_at_the_lock_path_is_refused_and_nothing_is_created_where_it_points(tmp_path, plant):
+    # unguarded, os.open(O_CREAT) followed the link and created the file it pointed to
+    raw = fm.raw_dir(tmp_path / "cache")
+    raw.mkdir(parents=True)
+    lock, elsewhere = raw / fm.LOCK, tmp_path / "elsewhere"
+    if plant == "a link to a missing file":
+        lock.symlink_to(elsewhere / "created-by-d2lcore")
+        elsewhere.mkdir()
+    elif plant == "a link to a folder":
+        elsewhere.mkdir()
+        lock.symlink_to(elsewhere)
+    elif plant == "a folder":
+        lock.mkdir()
+    else:
+        os.mkfifo(lock)
+    kind = {"a link to a missing file": r"a symbolic link \(to .*created-by-d2lcore\)",
+            "a link to a folder": r"a symbolic link \(to .*elsewhere\)",
+            "a folder": "a folder", "a FIFO": "not a regular file"}[plant]
+    with pytest.raises(fm.DataCacheError, match=rf"\.d2lcore\.lock is {kind}, where d2lcore keeps the lock file of "
+                                                rf"the cache; .*remove it \(rm"):
+        fm.ensure_fashion_mnist(tmp_path / "cache", system_dirs=[], download=False)
+    assert not elsewhere.exists() or list(elsewhere.iterdir()) == []  # nothing was created where it points
+    assert os.path.lexists(lock)  # and what was planted is left for its owner to remove
+
+
 @needs_archives
 @pytest.mark.parametrize("marker", ["[1]", '"text"', "null", '{"train-images-idx3-ubyte": 5}', "{not json"])
 def test_a_marker_of_another_shape_is_ignored_and_rewritten(tmp_path, marker):

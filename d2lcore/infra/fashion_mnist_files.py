@@ -19,8 +19,9 @@ is remembered in a marker file (keyed by size and modification time) so later lo
 hashing; when the marker cannot be written (a read-only shared folder, a full disk) the files are
 simply hashed again next time. Every write goes to a temporary file that is renamed into place
 only once verified, so a killed run never leaves a file that looks valid. Processes that fill the
-cache hold a lock on <raw>/.d2lcore.lock; temporary files found while no process holds it belong
-to a run that died and are removed. No process-wide state (umask, socket timeout) is changed.
+cache hold a lock on <raw>/.d2lcore.lock (a regular file, opened without following a link: anything
+else there is refused); temporary files found while no process holds it belong to a run that died
+and are removed. No process-wide state (umask, socket timeout) is changed.
 """
 import contextlib
 import gzip
@@ -185,14 +186,24 @@ def _warn_about_processed(root):
 @contextlib.contextmanager
 def _writer_lock(raw, blocking=True):
     """Hold the cache's writer lock; yields False when it cannot be had (no fcntl, a read-only
-    folder, or `blocking=False` and another process holds it)."""
+    folder, or `blocking=False` and another process holds it). Raises DataCacheError when something
+    other than a regular file is at the lock's path: O_NOFOLLOW, so that a link planted there cannot
+    make d2lcore create a file wherever it points."""
     try:
         import fcntl
-        fd = os.open(raw / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
-    except (ImportError, OSError):
+    except ImportError:
+        yield False
+        return
+    path = raw / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except OSError:
+        _refuse_lock_path(path)  # a link (ELOOP) or a folder (EISDIR) says so; else the folder is read-only
         yield False
         return
     try:
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or a device opens, but is no lock file
+            _refuse_lock_path(path)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
         except OSError:
@@ -201,6 +212,22 @@ def _writer_lock(raw, blocking=True):
         yield True
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _refuse_lock_path(path):
+    """Raise DataCacheError if something other than a regular file is at the lock's path."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISLNK(mode):
+        kind, remove = f"a symbolic link (to {os.readlink(path)})", "rm"
+    else:
+        kind, remove = ("a folder", "rm -r") if stat.S_ISDIR(mode) else ("not a regular file", "rm")
+    raise DataCacheError(f"{path} is {kind}, where d2lcore keeps the lock file of the cache; d2lcore follows no link "
+                         f"there and deletes nothing it did not write: remove it ({remove} '{path}') and run again")
 
 
 def _leftovers(raw):
