@@ -11,8 +11,8 @@ from torch import nn
 from .animator import Animator
 from .devices import try_gpu
 from .infra.device_errors import explain_device_errors, model_device
-from .infra.guards import (FiniteGuard, NonFiniteLossError, guard_optimizer_matches, guard_train_device,
-                           reduce_loss)
+from .infra.guards import (FiniteGuard, NonFiniteLossError, guard_clip_grad_norm, guard_optimizer_matches,
+                           guard_some_examples, guard_train_device, guard_trainable, reduce_loss)
 from .infra.session import progress_bar
 from .metrics import accuracy, evaluate_accuracy
 from .utils import Accumulator
@@ -32,13 +32,16 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
     clip_grad_norm: rescale the gradients to at most this global L2 norm before each update.
     scheduler: a torch.optim.lr_scheduler stepped after every batch.
 
-    Raises NonFiniteLossError naming the step where the loss became nan or inf, and
-    DeviceMismatchError saying which tensor is where when devices are mixed.
+    Raises NonFiniteLossError naming the step where the loss became nan or inf (and the data, when
+    they hold the nan/inf), DeviceMismatchError saying which tensor is where when devices are mixed,
+    and ValueError when train_iter yields nothing (a generator is read up by one epoch).
     """
     if isinstance(net, nn.Module):
         net.train()
     device = device or model_device(net)
     guard_optimizer_matches(updater, net)
+    guard_trainable(net)  # else torch's "element 0 of tensors does not require grad", at the first step
+    guard_clip_grad_norm(clip_grad_norm)
     optimizer = isinstance(updater, torch.optim.Optimizer)
     metric = Accumulator(3)  # summed loss, correct predictions, examples
     finite = FiniteGuard(epoch, train_iter)  # nan/inf stops training, with no GPU wait per step
@@ -49,7 +52,7 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
                 X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
             y_hat = net(X)
             l_mean, l_sum = reduce_loss(loss, loss(y_hat, y), len(y))  # the reduction is stated, never guessed
-            finite.check(l_sum, step)
+            finite.check(l_sum, step, X, y)
             if optimizer:
                 updater.zero_grad()
             # torch optimizers expect the mean's gradient; the book's updater(n) divides the sum's by n
@@ -62,6 +65,7 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
                 scheduler.step()
             metric.add(l_sum.detach(), accuracy(y_hat.detach(), y), y.numel())
     finite.finish()
+    guard_some_examples(metric[2], train_iter, f"the training data (train_iter) in epoch {epoch}")
     return metric[0] / metric[2], metric[1] / metric[2]
 
 
@@ -87,6 +91,7 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     """
     if scheduler_step not in ("epoch", "batch"):  # a typo would silently never step it
         raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
+    guard_clip_grad_norm(clip_grad_norm)  # before the figure is drawn
     if isinstance(net, nn.Module):
         device = guard_train_device(device or try_gpu())  # refuses 'meta', which would erase the weights
         net.to(device)

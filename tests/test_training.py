@@ -149,6 +149,60 @@ def test_an_interrupted_run_leaves_a_usable_model():
     assert d2l.evaluate_accuracy(net, test_iter) >= 0.8
 
 
+def test_a_generator_is_named_when_it_is_empty_in_epoch_2_instead_of_a_division_by_zero():
+    X, y = _blobs(200)
+    batches = ((X[i:i + 50], y[i:i + 50]) for i in range(0, 200, 50))  # read up by epoch 1
+    net = nn.Linear(2, 3)
+    before = []
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"training data \(train_iter\) in epoch 2 yielded no examples; it is an "
+                                         r"iterator .* pass the loader itself, not iter\(loader\)"):
+        d2l.train(net, batches, [(X, y)], nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
+                  scheduler=types.SimpleNamespace(step=lambda: before.append(1)))
+    assert before == [1]  # epoch 1 trained and was evaluated
+    # the same for the held-out data: iter(loader) is read up by the first evaluation
+    loader = d2l.TensorLoader(X, y, 50)
+    with pytest.raises(ValueError, match=r"evaluate_accuracy's data_iter \(in d2l.train: test_iter\) yielded no"):
+        d2l.train(net, loader, iter(loader), nn.CrossEntropyLoss(), 2, opt, device="cpu", animate=False)
+
+
+def test_a_planted_nan_in_the_data_is_named_also_when_the_failing_batch_is_gone():
+    # on a GPU the non-finite loss is read a step or more late; the loader's stored tensors are checked then
+    from d2lcore.infra.guards import FiniteGuard
+    X, y = _blobs(100)
+    X[37, 1] = float("inf")
+    X[80, 0] = float("nan")
+    guard = FiniteGuard(3, d2l.TensorLoader(X, y, 25))
+    guard.first_bad = torch.tensor(2)  # what the device-side check leaves at the epoch's end
+    with pytest.raises(d2l.NonFiniteLossError, match=r"epoch 3, step 2 of 4; training stopped. The training data's "
+                                                     r"images \(2 of 200 values\) are nan or inf: the data, not"):
+        guard.finish()
+    # a DataLoader over a TensorDataset keeps its tensors too; finite data keep the learning-rate message
+    guard = FiniteGuard(1, data.DataLoader(data.TensorDataset(torch.ones(4, 2), torch.zeros(4)), batch_size=2))
+    guard.first_bad = torch.tensor(1)
+    with pytest.raises(d2l.NonFiniteLossError, match=r"step 1 of 2; training stopped. Likely causes: the learning "
+                                                     r"rate .*\(lesson 07\).$"):
+        guard.finish()
+    # data that cannot be looked at again: the message says they were not checked
+    guard = FiniteGuard(1, [(X[:50], y[:50])])
+    guard.first_bad = torch.tensor(1)
+    with pytest.raises(d2l.NonFiniteLossError, match=r"If the data may hold nan or inf, check them too"):
+        guard.finish()
+
+
+def test_clip_grad_norm_of_zero_or_less_is_refused_before_anything_is_drawn_or_trained(monkeypatch):
+    # unguarded, 0 trained nothing (the loss stayed where it was) and -1 climbed the loss
+    train_iter, test_iter = _iters()
+    monkeypatch.setattr(d2l.training, "Animator", lambda **kw: pytest.fail("a figure was drawn"))
+    for max_norm in (0, -1, float("inf")):
+        net = nn.Linear(2, 3)
+        before = net.weight.detach().clone()
+        with pytest.raises(ValueError, match="clip_grad_norm must be a positive number"):
+            d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 2, torch.optim.SGD(net.parameters(), lr=0.1),
+                      device="cpu", clip_grad_norm=max_norm)
+        assert torch.equal(net.weight.detach(), before)
+
+
 def test_predict_titles_images_with_true_and_predicted_labels():
     X = torch.zeros(8, 1, 28, 28)
     y = torch.tensor([0, 1, 2, 3, 4, 5, 6, 7])
