@@ -77,7 +77,9 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     moved there (an optimizer built before keeps working: `.to` moves parameters in place); a
     plain function's batches go to `device` if given. animate: draw train loss, train accuracy
     and test accuracy live (`Animator`; one final figure when run headless), `ylim` its y range.
-    scheduler: stepped once per epoch (scheduler_step="epoch") or after every batch ("batch").
+    scheduler: stepped once per epoch (scheduler_step="epoch") or after every batch ("batch"). A
+    ReduceLROnPlateau is stepped once per epoch with a metric: the epoch's mean training loss
+    (mode='min', its default) or, with mode='max', the held-out accuracy.
 
     test_iter: the held-out data evaluated after every epoch. Give it a validation set
     (`load_data_fashion_mnist(..., validation=10000)`) whenever the curves are used to choose
@@ -87,10 +89,14 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     Returns the history as data: {"epoch", "train_loss", "train_acc", "test_acc" (or "valid_acc"),
     "lr"}, one value per epoch ("lr": the first parameter group's at the epoch's start; None for a
     from-scratch updater). Interrupting (Ctrl-C, the stop button) keeps the model as trained so
-    far and the figure as drawn.
+    far and the figure as drawn, and the KeyboardInterrupt carries the finished epochs' history
+    as `.history` (in a notebook's next cell: `sys.last_value.history`).
     """
     if scheduler_step not in ("epoch", "batch"):  # a typo would silently never step it
         raise ValueError(f"scheduler_step must be 'epoch' or 'batch', got {scheduler_step!r}")
+    plateau = isinstance(scheduler, torch.optim.lr_scheduler.ReduceLROnPlateau)
+    if plateau and scheduler_step == "batch":  # it needs a metric, and one batch's loss is noise
+        raise ValueError("ReduceLROnPlateau is stepped once per epoch with a metric: use scheduler_step='epoch'")
     guard_clip_grad_norm(clip_grad_norm)  # before the figure is drawn
     if isinstance(net, nn.Module):
         device = guard_train_device(device or try_gpu())  # refuses 'meta', which would erase the weights
@@ -101,16 +107,25 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     animator = Animator(xlabel="epoch", xlim=[1, num_epochs], ylim=ylim,
                         legend=["train loss", "train acc", f"{held_out} acc"]) if animate else None
     history = {"epoch": [], "train_loss": [], "train_acc": [], f"{held_out}_acc": [], "lr": []}
-    for epoch in range(1, num_epochs + 1):
-        lr = float(updater.param_groups[0]["lr"]) if isinstance(updater, torch.optim.Optimizer) else None
-        train_loss, train_acc = train_epoch(
-            net, train_iter, loss, updater, device, epoch=epoch, progress=progress,
-            clip_grad_norm=clip_grad_norm, scheduler=scheduler if scheduler_step == "batch" else None)
-        if scheduler is not None and scheduler_step == "epoch":
-            scheduler.step()
-        test_acc = evaluate_accuracy(net, test_iter, device)
-        for key, v in zip(history, (epoch, train_loss, train_acc, test_acc, lr)):
-            history[key].append(v)
-        if animator is not None:
-            animator.add(epoch, (train_loss, train_acc, test_acc))
+    try:
+        for epoch in range(1, num_epochs + 1):
+            lr = float(updater.param_groups[0]["lr"]) if isinstance(updater, torch.optim.Optimizer) else None
+            train_loss, train_acc = train_epoch(
+                net, train_iter, loss, updater, device, epoch=epoch, progress=progress,
+                clip_grad_norm=clip_grad_norm, scheduler=scheduler if scheduler_step == "batch" else None)
+            test_acc = evaluate_accuracy(net, test_iter, device)
+            if plateau:
+                scheduler.step(test_acc if scheduler.mode == "max" else train_loss)
+            elif scheduler is not None and scheduler_step == "epoch":
+                scheduler.step()
+            for key, v in zip(history, (epoch, train_loss, train_acc, test_acc, lr)):
+                history[key].append(v)
+            if animator is not None:
+                animator.add(epoch, (train_loss, train_acc, test_acc))
+    except KeyboardInterrupt as e:
+        # the return value is lost with the interrupt; the finished epochs' numbers travel with it instead
+        e.history = history
+        e.add_note(f"d2l.train: the history of the epochs that finished ({len(history['epoch'])}) is the "
+                   f"exception's .history (in a notebook's next cell: import sys; sys.last_value.history)")
+        raise
     return history

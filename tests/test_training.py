@@ -143,10 +143,15 @@ def test_an_interrupted_run_leaves_a_usable_model():
         return real_step(*a, **k)
 
     opt.step = step_then_interrupt
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as interrupted:
         d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 5, opt, device="cpu", animate=False)
     assert all(torch.isfinite(p).all() for p in net.parameters())
     assert d2l.evaluate_accuracy(net, test_iter) >= 0.8
+    # the return value is lost with the interrupt: the finished epoch's history travels with it, and says so
+    history = interrupted.value.history
+    assert history["epoch"] == [1] and len(history["train_loss"]) == len(history["test_acc"]) == 1
+    assert history["test_acc"][0] >= 0.8
+    assert any("sys.last_value.history" in note for note in interrupted.value.__notes__)
 
 
 def test_a_generator_is_named_when_it_is_empty_in_epoch_2_instead_of_a_division_by_zero():
@@ -201,6 +206,28 @@ def test_clip_grad_norm_of_zero_or_less_is_refused_before_anything_is_drawn_or_t
             d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 2, torch.optim.SGD(net.parameters(), lr=0.1),
                       device="cpu", clip_grad_norm=max_norm)
         assert torch.equal(net.weight.detach(), before)
+
+
+@pytest.mark.parametrize("mode, metric", [("min", "train_loss"), ("max", "test_acc")])
+def test_reduce_lr_on_plateau_is_stepped_each_epoch_with_the_training_loss_or_the_held_out_accuracy(mode, metric):
+    train_iter, test_iter = _iters()
+    net = nn.Linear(2, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    seen = []
+
+    class Recorded(torch.optim.lr_scheduler.ReduceLROnPlateau):
+        def step(self, metrics):
+            seen.append(metrics)
+            super().step(metrics)
+
+    sched = Recorded(opt, mode=mode, patience=0, factor=0.5, threshold=1.0)  # every epoch counts as no progress
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
+                     scheduler=sched)
+    assert seen == hist[metric]
+    assert hist["lr"][-1] < hist["lr"][0] == 0.1  # it did reduce the learning rate
+    with pytest.raises(ValueError, match="once per epoch with a metric: use scheduler_step='epoch'"):
+        d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 1, opt, device="cpu", animate=False,
+                  scheduler=sched, scheduler_step="batch")
 
 
 def test_predict_titles_images_with_true_and_predicted_labels():
@@ -410,6 +437,12 @@ def test_an_interrupted_notebook_run_keeps_its_figure_and_a_usable_model():
         out = run("import math\n"
                   "print(all(torch.isfinite(p).all() for p in net.parameters()), net.training,\n"
                   "      d2l.evaluate_accuracy(net, test_iter) >= 0.8)")
+        text = "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
+        assert text.strip() == "True True True", text
+        # the finished epochs' history, which the interrupted cell never assigned, as its traceback says
+        assert "sys.last_value.history" in "\n".join(errors[0]["traceback"])
+        out = run("import sys\nh = sys.last_value.history\nprint(len(h['epoch']) >= 2, h['epoch'] == list(range(1, "
+                  "len(h['epoch']) + 1)), len(h['test_acc']) == len(h['epoch']))")
         text = "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
         assert text.strip() == "True True True", text
     finally:
