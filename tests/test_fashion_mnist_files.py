@@ -4,6 +4,7 @@ The official archives come from ../shared/data/fashion-mnist (beside the checkou
 Debian's dataset-fashion-mnist package; tests that need them are skipped when neither exists.
 No test touches the internet: downloads go to an HTTP server on 127.0.0.1.
 """
+import errno
 import functools
 import gzip
 import http.server
@@ -451,6 +452,56 @@ def test_a_full_disk_while_filling_is_reported_in_words(tmp_path, monkeypatch):
     monkeypatch.setattr(fm, "atomic_path", no_space)
     with pytest.raises(fm.DataNotFoundError, match="No space left on device"):
         fm.ensure_fashion_mnist(tmp_path, system_dirs=[ARCHIVES], download=False)
+
+
+@needs_archives
+@pytest.mark.parametrize("code, words, free", [(errno.ENOSPC, "No space left on device", True),
+                                               (errno.EDQUOT, "Disk quota exceeded", False)])
+def test_a_full_disk_or_quota_stops_the_fill_at_once_saying_how_much_room_it_needs(
+        tmp_path, monkeypatch, loopback_mirror, code, words, free):
+    # #28: the error said the data "could not be fetched" and offered the network and Debian's package,
+    # after trying every other source and mirror on the same full disk
+    real, tried = fm.atomic_path, []
+
+    def no_room(path):
+        if path.name in fm.FILES:
+            tried.append(path.name)
+            raise OSError(code, words, str(path))
+        return real(path)
+
+    monkeypatch.setattr(fm, "atomic_path", no_room)
+    _QuietHandler.requests.clear()
+    with pytest.raises(fm.DataCacheError) as e:
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[ARCHIVES])
+    msg = str(e.value)
+    assert f"writing train-images-idx3-ubyte failed with '{words}'" in msg
+    assert "The files still missing need 55 MB there" in msg and ("MB are free on its disk" in msg) == free
+    assert "set D2L_DATA_DIR to a folder on another disk" in msg and "apt-get" not in msg
+    assert tried == ["train-images-idx3-ubyte"] and _QuietHandler.requests == []  # no other source was tried
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 20 MB tmpfs: too small for the 55 MB of decompressed files (needs root and mount)."""
+    disk = tmp_path / "small"
+    disk.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a small tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(disk)], capture_output=True,
+                             text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+@needs_archives
+def test_a_really_full_disk_leaves_no_partial_file_and_says_how_much_room_is_free(small_disk):
+    with pytest.raises(fm.DataCacheError, match=r"need 55 MB there, 2\d MB are free on its disk"):
+        fm.ensure_fashion_mnist(small_disk, system_dirs=[ARCHIVES], download=False)
+    raw = fm.raw_dir(small_disk)
+    assert sorted(p.name for p in raw.iterdir()) == [fm.LOCK]  # the partial copy is gone, its room free again
+    assert shutil.disk_usage(small_disk).used < 1e6
 
 
 # mirrors

@@ -24,6 +24,7 @@ else there is refused); temporary files found while no process holds it belong t
 and are removed. No process-wide state (umask, socket timeout) is changed.
 """
 import contextlib
+import errno
 import gzip
 import hashlib
 import json
@@ -261,24 +262,46 @@ def _problems(raw, names):
     return bad
 
 
+_NO_ROOM = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}  # a full disk, a full quota
+
+
 def _install_verified(src_stream, raw, name):
     """Copy a stream into raw/name through a temporary file; rename only if it verifies.
-    Stops as soon as the stream is longer than the file should be."""
+    Stops as soon as the stream is longer than the file should be. Raises DataCacheError when the
+    disk (or the user's quota) is full: no other source or mirror could help."""
     size, sha = FILES[name]
-    with atomic_path(raw / name) as tmp:
-        h, n = hashlib.sha256(), 0
-        with open(tmp, "wb") as out:
-            for block in iter(lambda: src_stream.read(_BLOCK), b""):
-                n += len(block)
-                if n > size:  # raising here removes the temporary file
-                    raise ValueError(f"longer than the official {size} bytes; stopped reading")
-                out.write(block)
-                h.update(block)
-            out.flush()
-            os.fsync(out.fileno())
-        if n != size or h.hexdigest() != sha:
-            raise ValueError(f"{n} bytes with sha256 {h.hexdigest()[:12]}..., expected {size} bytes "
-                             f"with sha256 {sha[:12]}...")
+    try:
+        with atomic_path(raw / name) as tmp:
+            h, n = hashlib.sha256(), 0
+            with open(tmp, "wb") as out:
+                for block in iter(lambda: src_stream.read(_BLOCK), b""):
+                    n += len(block)
+                    if n > size:  # raising here removes the temporary file
+                        raise ValueError(f"longer than the official {size} bytes; stopped reading")
+                    out.write(block)
+                    h.update(block)
+                out.flush()
+                os.fsync(out.fileno())
+            if n != size or h.hexdigest() != sha:
+                raise ValueError(f"{n} bytes with sha256 {h.hexdigest()[:12]}..., expected {size} bytes "
+                                 f"with sha256 {sha[:12]}...")
+    except OSError as e:
+        if e.errno not in _NO_ROOM:
+            raise
+        raise DataCacheError(_no_room_message(raw, name, e)) from e
+
+
+def _no_room_message(raw, name, e):
+    """What a full disk or quota needs: how much room, how much there is (the temporary file is
+    gone by now), and where else the cache can go."""
+    need = sum(size for n, (size, _) in FILES.items() if not (raw / n).exists())
+    free = ""
+    if e.errno == errno.ENOSPC:  # a quota is not the disk's free space
+        with contextlib.suppress(OSError):
+            free = f", {shutil.disk_usage(raw).free / 1e6:.0f} MB are free on its disk"
+    return (f"no room for Fashion-MNIST in {raw}: writing {name} failed with '{e.strerror or e}'. The files still "
+            f"missing need {need / 1e6:.0f} MB there{free}. Free some space, or pass root= / set {DATA_DIR_ENV} "
+            f"to a folder on another disk; the files already there are kept.")
 
 
 def _why(e):
@@ -370,6 +393,8 @@ def _from_download(raw, names):
                     with gzip.GzipFile(fileobj=_Deadline(response, deadline, limit_s)) as src:
                         _install_verified(src, raw, name)
                 break
+            except DataCacheError:  # a full disk: no mirror can help
+                raise
             except Exception as e:  # refused, silent, HTTP error, bad URL, wrong bytes: try the next mirror
                 problems.append(f"{url}: {_why(e)}")
     return problems
@@ -399,7 +424,8 @@ def ensure_fashion_mnist(root=None, *, system_dirs=None, download=True):
     Returns the cache root (torchvision's `root`: the files are in root/FashionMNIST/raw).
     system_dirs: folders with the archives (default `default_system_dirs()`); download: allow the network.
     Raises DataNotFoundError, naming what was tried and the three ways to get the data, when no
-    source works, and DataCacheError when the cache folder cannot be used as it is. A corrupt or
+    source works, and DataCacheError when the cache folder cannot be used as it is (also at once when its
+    disk or the user's quota is full, saying how much room the files need). A corrupt or
     truncated cached file is reported with a warning naming it and repaired from the next source.
     """
     root = data_dir(root)
