@@ -10,7 +10,9 @@ reference settings first). Two things make the stored file fit to commit and sha
   reader and show where someone's files live; nbval compares an error's name and message only, so
   this changes no test;
 - the file is replaced atomically, and only after the whole notebook ran: a failing cell, Ctrl-C or a
-  full disk leaves the lesson as it was (a half-written .ipynb would not even open).
+  full disk leaves the lesson as it was (a half-written .ipynb would not even open);
+- a lesson saved while it ran (edited in JupyterLab meanwhile) is not replaced: the run would
+  silently drop the edits. It stops instead, saying so.
 """
 import pathlib
 import sys
@@ -59,9 +61,16 @@ def scrub_tracebacks(nb, prefixes=None):
     return changed
 
 
+class ChangedWhileRunning(RuntimeError):
+    """The notebook's file was saved by someone else while it ran."""
+
+
 def execute(path):
+    """Run the notebook at `path` in a fresh kernel and store its outputs in it. Raises
+    ChangedWhileRunning, leaving the file as it is, when it was saved meanwhile."""
     path = pathlib.Path(path)
-    nb = nbformat.read(path, as_version=4)
+    before = path.read_bytes()
+    nb = nbformat.reads(before.decode("utf-8"), as_version=4)
     # nbclient directly: `jupyter execute` cannot be told to leave out per-cell timestamps or the
     # state of widgets (random ids; headless runs show a static figure instead), which would make
     # every re-execution a diff.
@@ -70,9 +79,18 @@ def execute(path):
     scrub_tracebacks(nb)
     with atomic_path(path) as tmp:
         nbformat.write(nb, tmp)
+        # last, just before the rename: what was saved during the run (minutes) would be lost
+        if path.read_bytes() != before:
+            raise ChangedWhileRunning(
+                f"{path} was saved by someone else while it ran (open in JupyterLab?), so the run's outputs were "
+                f"not stored and the saved version is kept; close it there and run ./course execute again")
 
 
 if __name__ == "__main__":
     for arg in sys.argv[1:]:
         print(f"[course] executing {arg}", file=sys.stderr, flush=True)
-        execute(arg)
+        try:
+            execute(arg)
+        except (ChangedWhileRunning, OSError) as e:  # a full disk too: one line, not nbformat's traceback
+            sys.exit(f"[course] error: {e}" if isinstance(e, ChangedWhileRunning) else
+                     f"[course] error: could not store {arg} ({e.strerror or e}); it is left as it was")

@@ -3,6 +3,8 @@ leaves the lesson as it was."""
 import importlib.util
 import pathlib
 import re
+import subprocess
+import sys
 import sysconfig
 
 import nbformat
@@ -80,3 +82,34 @@ def test_a_run_that_fails_leaves_the_lesson_as_it_was(tmp_path):
         execute_notebook.execute(path)
     assert path.read_bytes() == before
     assert [p.name for p in tmp_path.iterdir()] == ["lesson.ipynb"]  # no temporary file left behind
+
+
+def test_a_lesson_saved_while_it_runs_keeps_the_saved_version(tmp_path):
+    # #28: JupyterLab saving the lesson during a run lost those edits when the run replaced the file
+    path = _notebook(tmp_path, "import nbformat\n"
+                               "nb = nbformat.read('lesson.ipynb', as_version=4)\n"
+                               "nb.cells.append(nbformat.v4.new_markdown_cell('a note saved meanwhile'))\n"
+                               "nbformat.write(nb, 'lesson.ipynb')")
+    with pytest.raises(RuntimeError, match="saved by someone else while it ran"):
+        execute_notebook.execute(path)
+    saved = nbformat.read(path, as_version=4)
+    assert saved.cells[-1].source == "a note saved meanwhile" and not saved.cells[0].outputs
+    assert [p.name for p in tmp_path.iterdir()] == ["lesson.ipynb"]
+
+
+def test_a_full_disk_says_so_in_one_line_and_leaves_the_lesson(tmp_path):
+    path = _notebook(tmp_path, "print('ran')")
+    before = path.read_bytes()
+    script = ROOT / "scripts" / "execute_notebook.py"
+    run = subprocess.run([sys.executable, "-c", f"""
+import errno, sys, nbformat
+def full(*a, **k):
+    raise OSError(errno.ENOSPC, "No space left on device")
+nbformat.write = full
+sys.argv = ["execute_notebook.py", {str(path)!r}]
+exec(compile(open({str(script)!r}).read(), {str(script)!r}, "exec"), {{"__name__": "__main__", "__file__": {str(script)!r}}})
+"""], capture_output=True, text=True, timeout=120)
+    assert run.returncode == 1
+    assert run.stderr.splitlines()[-1] == (f"[course] error: could not store {path} (No space left on device); "
+                                           f"it is left as it was")
+    assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["lesson.ipynb"]
