@@ -160,13 +160,18 @@ fi
 """)
 
     def run(self, *args, venv, cwd=ROOT, course=ROOT / "course", python=None, user=None):
+        with self.start(*args, venv=venv, cwd=cwd, course=course, python=python, user=user) as proc:
+            stdout, stderr = proc.communicate(timeout=120)
+        return subprocess.CompletedProcess(proc.args, proc.returncode, stdout, stderr)
+
+    def start(self, *args, venv, cwd=ROOT, course=ROOT / "course", python=None, user=None):
         env = {"D2L_VENV": str(venv), "PYTHON": str(python or self.python),
                "PATH": f"{self.root / 'bin'}:{os.environ['PATH']}"}
         command = [str(course), *args]
         if user:  # runuser keeps little of the environment: pass ours on explicitly
             command = ["runuser", "-u", user, "--", "env", *(f"{k}={v}" for k, v in env.items()), *command]
-        return subprocess.run(command, cwd=cwd, env={**os.environ, **env}, capture_output=True,
-                              text=True, timeout=120)
+        return subprocess.Popen(command, cwd=cwd, env={**os.environ, **env}, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
 
     def made_a_venv(self):
         return self.base_log.exists() and "-m venv" in self.base_log.read_text()
@@ -234,6 +239,47 @@ def test_setup_refuses_a_venv_it_did_not_make_whose_interpreter_fails(sandbox, t
     assert f"cannot run its interpreter {venv}/bin/python" in run.stderr
     assert "No such file or directory (it is a link to /opt/python3.11/bin/python3.11)" in run.stderr
     assert _files(venv) == before and not sandbox.made_a_venv()
+
+
+def test_setup_installs_nothing_into_a_python_that_is_not_a_venv(sandbox, tmp_path):
+    # #28: D2L_VENV=/usr (with python-is-python3) or a conda environment: its python runs, so the
+    # course wrote its stamp there and ran pip install --upgrade pip and its packages into it
+    prefix = tmp_path / "usr"
+    _logging_python(prefix / "bin" / "python")
+    (prefix / "lib" / "python3.11" / "os.py").parent.mkdir(parents=True)
+    (prefix / "lib" / "python3.11" / "os.py").write_text("# the system's\n")
+    before = _files(prefix)
+    run = sandbox.run("setup", venv=prefix)
+    assert run.returncode == 1
+    assert f"D2L_VENV={prefix} is not a virtual environment (no pyvenv.cfg), though {prefix}/bin/python runs" \
+        in run.stderr
+    assert "Nothing was changed" in run.stderr
+    assert "pip" not in (prefix / "python.log").read_text()  # it was only asked whether it runs
+    assert {k: v for k, v in _files(prefix).items() if k != "python.log"} == before
+
+
+def test_a_second_setup_waits_for_the_first_instead_of_installing_at_once(sandbox, tmp_path):
+    # #28: a second ./course started while the first installed (minutes, the first time) ran pip in the
+    # same environment at the same moment
+    venv = _venv(tmp_path / "venv", stamp="incomplete")  # python -m venv done, the install under way
+    _script(venv / "bin" / "python", f"""log={venv}/python.log
+echo "$* start" >> "$log"
+case "$*" in *"pip install --quiet -c"*) sleep 2 ;; esac
+echo "$* end" >> "$log"
+""")
+    first = sandbox.start("setup", venv=venv)
+    deadline = time.monotonic() + 60
+    while "-e .[test] start" not in ((venv / "python.log").read_text() if (venv / "python.log").exists() else ""):
+        assert first.poll() is None and time.monotonic() < deadline, first.stderr.read()
+        time.sleep(0.05)
+    second = sandbox.run("setup", venv=venv)
+    first.communicate(timeout=60)
+    assert first.returncode == 0 and second.returncode == 0, second.stderr
+    assert "another ./course is setting up" in second.stderr and "installing" not in second.stderr
+    log = (venv / "python.log").read_text().splitlines()
+    installs = [line for line in log if "-e .[test]" in line]
+    assert installs == ["-m pip install --quiet -c constraints.txt -e .[test] start",
+                        "-m pip install --quiet -c constraints.txt -e .[test] end"]
 
 
 def test_setup_reuses_a_venv_whose_install_was_cut_short(sandbox, tmp_path):
