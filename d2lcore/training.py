@@ -12,7 +12,8 @@ from .animator import Animator
 from .devices import try_gpu
 from .infra.device_errors import explain_device_errors, model_device
 from .infra.guards import (FiniteGuard, NonFiniteLossError, guard_clip_grad_norm, guard_optimizer_matches,
-                           guard_some_examples, guard_train_device, guard_trainable, reduce_loss)
+                           guard_scheduler_matches, guard_some_examples, guard_train_device, guard_trainable,
+                           reduce_loss)
 from .infra.session import progress_bar
 from .metrics import accuracy, evaluate_accuracy
 from .utils import Accumulator
@@ -40,6 +41,7 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1, progres
         net.train()
     device = device or model_device(net)
     guard_optimizer_matches(updater, net)
+    guard_scheduler_matches(scheduler, updater)
     guard_trainable(net)  # else torch's "element 0 of tensors does not require grad", at the first step
     guard_clip_grad_norm(clip_grad_norm)
     optimizer = isinstance(updater, torch.optim.Optimizer)
@@ -98,6 +100,7 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
     if plateau and scheduler_step == "batch":  # it needs a metric, and one batch's loss is noise
         raise ValueError("ReduceLROnPlateau is stepped once per epoch with a metric: use scheduler_step='epoch'")
     guard_clip_grad_norm(clip_grad_norm)  # before the figure is drawn
+    guard_scheduler_matches(scheduler, updater)
     if isinstance(net, nn.Module):
         device = guard_train_device(device or try_gpu())  # refuses 'meta', which would erase the weights
         net.to(device)

@@ -38,6 +38,16 @@ def _train_epoch_clipped(max_norm):
                                    torch.optim.SGD(net.parameters(), lr=0.1), clip_grad_norm=max_norm)
 
 
+def _scheduled_epoch(scratch=False):
+    net = nn.Linear(3, 3)
+    built_over = torch.optim.SGD(net.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(built_over, step_size=1)
+    # a cell re-run that rebuilt the optimizer, but not the scheduler; or a from-scratch updater
+    updater = (lambda n: d2l.sgd(list(net.parameters()), 0.1, n)) if scratch else torch.optim.SGD(net.parameters(), lr=0.1)
+    return lambda: d2l.train_epoch(net, [(torch.randn(4, 3), LABELS)], nn.CrossEntropyLoss(), updater,
+                                   scheduler=scheduler)
+
+
 def _under_no_grad(call):
     def run():
         with torch.no_grad():
@@ -69,6 +79,11 @@ CASES = [
     # an optimizer over another model's parameters trains nothing
     ("optimizer of another model", _train_epoch(updater=torch.optim.SGD(nn.Linear(3, 3).parameters(), lr=0.1)),
      ValueError, "holds none of the model's parameters"),
+    # #28: a scheduler over another optimizer, or beside a from-scratch updater, changed no learning rate
+    ("scheduler over another optimizer", _scheduled_epoch(), ValueError,
+     "the scheduler was built over another optimizer than the updater passed"),
+    ("scheduler with a from-scratch updater", _scheduled_epoch(scratch=True), ValueError,
+     "the updater is a function (<lambda>), not the optimizer it was built over"),
     # device='meta' would erase the weights
     ("train on meta", lambda: d2l.train(nn.Linear(3, 3), [], [], nn.CrossEntropyLoss(), 1, None, device="meta",
                                         animate=False), ValueError, "would erase its weights"),

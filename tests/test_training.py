@@ -230,6 +230,24 @@ def test_reduce_lr_on_plateau_is_stepped_each_epoch_with_the_training_loss_or_th
                   scheduler=sched, scheduler_step="batch")
 
 
+def test_a_scheduler_built_over_another_optimizer_is_refused_before_anything_is_trained():
+    # #28: re-running the cell that builds the optimizer but not the scheduler's trained at a constant
+    # learning rate, silently: the history showed lr 0.5 throughout, as if no schedule had been asked for
+    train_iter, test_iter = _iters()
+    net = nn.Linear(2, 3)
+    sched = torch.optim.lr_scheduler.StepLR(torch.optim.SGD(net.parameters(), lr=0.5), step_size=1, gamma=0.1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)  # the re-run cell's new optimizer
+    before = net.weight.detach().clone()
+    with pytest.raises(ValueError, match="the scheduler was built over another optimizer"):
+        d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
+                  scheduler=sched)
+    assert torch.equal(net.weight.detach(), before)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.1)  # built over it: the schedule applies
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
+                     scheduler=sched)
+    assert hist["lr"] == pytest.approx([0.5, 0.05, 0.005])
+
+
 def test_predict_titles_images_with_true_and_predicted_labels():
     X = torch.zeros(8, 1, 28, 28)
     y = torch.tensor([0, 1, 2, 3, 4, 5, 6, 7])

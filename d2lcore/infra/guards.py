@@ -9,7 +9,8 @@ each guard has its test in tests/test_guards.py):
 - predictions of the wrong shape for `accuracy` (one float column against integer labels would be
   truncated to class numbers; (n, 1) labels broadcast against (n,) predictions);
 - a loss that returns one number without saying whether it is a mean or a sum;
-- an optimizer that holds none of the model's parameters (training would change nothing);
+- an optimizer that holds none of the model's parameters (training would change nothing), and a
+  scheduler built over another optimizer (its schedule would change nothing);
 - a non-finite training loss (everything after it is nan), saying when the data hold the nan/inf;
   nan/inf inputs to `evaluate_accuracy` (their predictions are arbitrary);
 - device='meta' for `train`, which would erase the model's weights;
@@ -89,6 +90,22 @@ def guard_optimizer_matches(updater, net):
         if not any(id(p) in held for p in net.parameters()):
             raise ValueError("the optimizer holds none of the model's parameters, so training would change "
                              "nothing; build it from this model: torch.optim.SGD(net.parameters(), lr=...)")
+
+
+def guard_scheduler_matches(scheduler, updater):
+    """A learning-rate scheduler sets the rates of the optimizer it was built over. Over another one
+    (one of two cells re-run, which rebuilt the optimizer) or beside a from-scratch updater it would
+    change nothing, silently: the run would look like one with that schedule."""
+    built_over = getattr(scheduler, "optimizer", None)  # torch's schedulers; anything else is not checked
+    if built_over is None or built_over is updater:
+        return
+    if isinstance(updater, torch.optim.Optimizer):
+        raise ValueError("the scheduler was built over another optimizer than the updater passed, so it would change "
+                         "no learning rate of this training; build it from that optimizer "
+                         "(torch.optim.lr_scheduler.StepLR(updater, ...)), re-running both cells together")
+    raise ValueError(f"a learning-rate scheduler sets a torch optimizer's learning rates, but the updater is a "
+                     f"{type(updater).__name__} ({getattr(updater, '__name__', '?')}), not the optimizer it was built "
+                     f"over, so it would change nothing; pass that torch.optim optimizer as the updater, or no scheduler")
 
 
 def guard_train_device(device):
