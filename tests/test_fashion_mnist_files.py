@@ -663,6 +663,34 @@ def test_leftovers_are_kept_while_a_writer_is_alive(tmp_path):
         holder.wait()
 
 
+@needs_archives
+@pytest.mark.parametrize("headless", [False, True])
+def test_a_load_that_waits_for_another_filler_says_so_unless_headless(tmp_path, monkeypatch, capfd, headless):
+    # #28: a second notebook loading while the first downloads (minutes) hung with no word
+    monkeypatch.delenv("D2L_HEADLESS", raising=False)
+    if headless:
+        monkeypatch.setenv("D2L_HEADLESS", "1")  # ./course test and execute store this output
+    raw = fm.raw_dir(tmp_path)
+    raw.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import fcntl, os, time
+        fd = os.open({str(raw / fm.LOCK)!r}, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        print("locked", flush=True)
+        time.sleep(1)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[ARCHIVES], download=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    said = capfd.readouterr().err
+    waiting = f"[d2lcore] another process (a second notebook?) is filling the Fashion-MNIST cache {raw}; waiting"
+    assert (waiting in said) != headless, said
+    assert all(fm.check_file(raw / name, name) is None for name in fm.FILES)
+
+
 def test_an_oversized_system_archive_is_refused_before_it_is_copied(tmp_path):
     system = tmp_path / "system"
     system.mkdir()

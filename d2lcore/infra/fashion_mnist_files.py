@@ -33,6 +33,7 @@ import pathlib
 import re
 import shutil
 import stat
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -205,14 +206,30 @@ def _writer_lock(raw, blocking=True):
     try:
         if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or a device opens, but is no lock file
             _refuse_lock_path(path)
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except OSError:
-            yield False
-            return
-        yield True
+        yield _flock(fcntl, fd, raw, blocking)
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _flock(fcntl, fd, raw, blocking):
+    """Take the lock on fd: True, or False when it cannot be had. Before waiting, say why: the other
+    process may be downloading for minutes, and a cell that hangs with no word gets interrupted."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        if not blocking:
+            return False
+    except OSError:  # a file system without locks
+        return False
+    if not os.environ.get("D2L_HEADLESS"):  # headless runs store their output: keep it the same
+        print(f"[d2lcore] another process (a second notebook?) is filling the Fashion-MNIST cache {raw}; "
+              f"waiting for it to finish", file=sys.stderr, flush=True)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        return False
+    return True
 
 
 def _refuse_lock_path(path):
