@@ -13,6 +13,7 @@ from torch import nn
 
 from .devices import cpu, num_gpus, try_all_gpus
 from .infra.device_errors import model_device
+from .infra.guards import guard_some_examples
 from .plotting import predict, set_axes, set_figsize
 from .training import train, train_epoch
 from .utils import Accumulator
@@ -67,6 +68,7 @@ def evaluate_loss(net, data_iter, loss):
             out = net(X)
             l = loss(out, y.reshape(out.shape))
             metric.add(l.sum(), l.numel())
+    guard_some_examples(metric[1], data_iter, "evaluate_loss's data_iter")  # else ZeroDivisionError
     return metric[0] / metric[1]
 
 

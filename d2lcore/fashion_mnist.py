@@ -4,6 +4,7 @@ import functools
 import torch
 
 from .infra.fashion_mnist_files import ensure_fashion_mnist, raw_dir
+from .infra.guards import as_int, describe, guard_count
 from .tensor_loader import TensorLoader
 
 TEXT_LABELS = ["t-shirt", "trouser", "pullover", "dress", "coat",
@@ -29,6 +30,7 @@ def load_data_fashion_mnist(batch_size, resize=None, *, root=None, device=None, 
     """Fashion-MNIST as `(train_iter, test_iter)`, both kept whole on `device` (lesson 03); with
     `validation=n`, as `(train_iter, valid_iter, test_iter)` (lesson 11).
 
+    batch_size: a positive int (checked before any file is read).
     resize: None (28x28), an int or (H, W): batches are resized on the device.
     root: the cache folder (default $D2L_DATA_DIR, else the per-user cache), filled on first use
         from Debian's dataset-fashion-mnist package or the network, then verified
@@ -39,16 +41,24 @@ def load_data_fashion_mnist(batch_size, resize=None, *, root=None, device=None, 
         costs one `index_select` and no copy.
     seed: seeds the training iterator's shuffling (None: from torch's global generator).
     validation: hold out this many of the 60,000 training images as a validation set, e.g.
-        10000 (50k/10k). Which ones is fixed (`VALIDATION_SEED`), not `seed`: every lesson, run
-        and machine holds out the same images, so a choice made on them is comparable. The
-        validation set is for choosing (epochs, learning rates, models); the test set is for
-        the one final report.
+        10000 (50k/10k): a count of images (an int), not a fraction. Which ones is fixed
+        (`VALIDATION_SEED`), not `seed`: every lesson, run and machine holds out the same
+        images, so a choice made on them is comparable. The validation set is for choosing
+        (epochs, learning rates, models); the test set is for the one final report.
 
     Each iterator yields X float32 (B, 1, H, W) in [0, 1] and y int64 (B,), on `device`, and
     says which split it is in `.split` ("train", "valid" or "test"; `d2l.train` names its curve
     and history by it). The training iterator reshuffles every epoch; the others never shuffle.
     The files are read once per process (well under a second); later calls reuse them.
     """
+    # refused before any file is read (or downloaded): a bad batch size fails only later, in len()
+    batch_size = guard_count("batch_size", batch_size, "examples per minibatch, e.g. 256")
+    if as_int(validation) is None:  # 0.2 or None would fail in a slice or a comparison
+        fraction = isinstance(validation, float) and 0 < validation < 1
+        hint = f" (a fraction {validation:g} of them is validation={round(validation * 60000)})" if fraction else ""
+        raise TypeError(f"validation must be a number of training images to hold out, an int in [0, 60000) such as "
+                        f"10000, not a fraction; got {describe(validation)}{hint}")
+    validation = as_int(validation)
     if not 0 <= validation < 60000:
         raise ValueError(f"validation must be a number of training images in [0, 60000), got {validation!r}")
     device = device or "cpu"

@@ -6,6 +6,8 @@ keeps the two in step.
 import torch
 from torch.utils import data
 
+from .infra.guards import guard_count, guard_tensors
+
 
 def synthetic_data(w, b, num_examples):
     """Generate y = Xw + b + noise (lesson 01, "Generating the dataset").
@@ -52,8 +54,11 @@ def sgd(params, lr, batch_size):
 def load_array(data_arrays, batch_size, is_train=True):
     """A torch DataLoader over tensors sharing their first dimension (lesson 02).
 
-    data_arrays: e.g. (features (n, d), labels (n, 1)); is_train: reshuffle every epoch, from
+    data_arrays: a tuple of tensors, e.g. (features (n, d), labels (n, 1)) (NumPy arrays are refused,
+    saying how to convert them); batch_size: a positive int; is_train: reshuffle every epoch, from
     torch's global generator. Yields tuples of tensors with first dimension <= batch_size.
     """
+    guard_tensors("load_array's data_arrays", data_arrays)  # one tensor would be split into its rows
+    batch_size = guard_count("batch_size", batch_size, "examples per minibatch, e.g. 10")
     dataset = data.TensorDataset(*data_arrays)
     return data.DataLoader(dataset, batch_size, shuffle=is_train)

@@ -1,6 +1,8 @@
 """Multilayer perceptrons from a list of layer sizes (lesson 08, "An MLP in a line")."""
 from torch import nn
 
+from .infra.guards import guard_count
+
 
 def mlp(sizes, activation=nn.ReLU, *, flatten=False, init_std=None):
     """An MLP: Linear(sizes[0], sizes[1]), activation, ..., Linear(sizes[-2], sizes[-1]).
@@ -16,6 +18,12 @@ def mlp(sizes, activation=nn.ReLU, *, flatten=False, init_std=None):
 
     Returns an nn.Sequential; `net[i]` indexes its layers as usual.
     """
+    sizes = list(sizes)
+    if len(sizes) < 2:  # else an empty Sequential, which returns its input unchanged
+        raise ValueError(f"mlp needs at least two layer sizes, the input's first and the output's last "
+                         f"(e.g. [784, 256, 10]); got {sizes}")
+    sizes = [guard_count(f"sizes[{i}]", n, "a layer width: a width of 0 would cut the network in two")
+             for i, n in enumerate(sizes)]
     layers = [nn.Flatten()] if flatten else []
     for i, (n_in, n_out) in enumerate(zip(sizes, sizes[1:])):
         layers.append(nn.Linear(n_in, n_out))

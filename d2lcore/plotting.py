@@ -5,6 +5,7 @@ from torch import nn
 
 from .fashion_mnist import get_fashion_mnist_labels
 from .infra.device_errors import explain_device_errors, model_device
+from .infra.guards import guard_count
 
 
 def set_figsize(figsize=(3.5, 2.5)):
@@ -115,9 +116,13 @@ def plot_histories(histories, key="test_acc", ylabel=None, **kwargs):
 def predict(net, test_iter, n=6, device=None):
     """Show the first `n` Fashion-MNIST images of `test_iter` titled true / predicted (the book's predict_ch3).
 
-    Batches go where the model is (or to `device`); a module is put in eval mode.
+    Batches go where the model is (or to `device`); a module is put in eval mode. n is at most
+    the first batch's size.
     """
     X, y = next(iter(test_iter))
+    if guard_count("n", n, "how many images to show") > len(y):  # else a reshape error naming no n
+        raise ValueError(f"predict shows the first n images of test_iter's first batch, which has {len(y)}; "
+                         f"got n={n}: pass n <= {len(y)}")
     device = device or model_device(net)
     if device is not None:
         X, y = X.to(device), y.to(device)

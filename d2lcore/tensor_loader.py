@@ -8,13 +8,16 @@ the device and a batch is one `index_select`.
 import torch
 from torch.utils import data
 
+from .infra.guards import guard_count, guard_tensor
+
 
 class TensorLoader:
     """Iterate over (X, y) minibatches of tensors kept on one device (lesson 03 writes one by hand).
 
     images: (N, ...) tensor; uint8 images are scaled to float32 in [0, 1] per batch (stored at
         1 byte per pixel). labels: (N,) int64, on the same device.
-    batch_size: the last batch keeps the remainder. shuffle: a new order every epoch (every iter()).
+    batch_size: a positive int; the last batch keeps the remainder.
+    shuffle: a new order every epoch (every iter()).
     seed: seeds the shuffling; None draws one from torch's global generator (so `set_seed` works).
     resize: None, an int or (H, W): batches are resized (antialiased bilinear) on the device.
     split: which part of a data set this is ("train", "valid", "test"), for `d2l.train`'s labels.
@@ -25,6 +28,9 @@ class TensorLoader:
     """
 
     def __init__(self, images, labels, batch_size, shuffle=False, seed=None, resize=None, split=None):
+        guard_tensor("images", images)
+        guard_tensor("labels", labels)
+        batch_size = guard_count("batch_size", batch_size, "examples per minibatch, e.g. 256")  # -5: len() < 0
         if len(images) != len(labels) or images.device != labels.device:  # index_select would fail obscurely
             raise ValueError(f"images and labels must have the same length and device, got {len(images)} on "
                              f"{images.device} and {len(labels)} on {labels.device}")

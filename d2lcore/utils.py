@@ -53,6 +53,8 @@ class Timer:
         return self.times[-1]
 
     def avg(self):
+        if not self.times:  # else ZeroDivisionError
+            raise ValueError("Timer.avg(): no time recorded yet; call stop() at least once first")
         return sum(self.times) / len(self.times)
 
     def sum(self):

@@ -25,9 +25,13 @@ RISE's options (scrolling for the occasional long cell, a plain theme) go in the
 tests/test_slides.py checks that the committed notebooks follow these rules.
 """
 import argparse
+import pathlib
 import sys
 
 import nbformat
+
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
+from d2lcore.infra.atomic import atomic_path  # noqa: E402  (a lesson is never left half-written)
 
 MAX_LINES = 34  # 48 px + 34 lines of 17 px = 626 px of the 684 px a slide has at 1280x720
 FIGURE_LINES = 18  # a stored figure is about 300 px tall
@@ -93,7 +97,8 @@ def apply(path, check=False):
         nb.metadata["rise"] = dict(RISE_OPTIONS)
         changed = True
     if changed and not check:
-        nbformat.write(nb, path)
+        with atomic_path(path) as tmp:
+            nbformat.write(nb, tmp)
     return changed
 
 

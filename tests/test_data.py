@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -59,3 +60,9 @@ def test_load_array_reshuffles_every_epoch():
     assert not torch.equal(e1, e2)
 
 
+
+
+def test_load_array_takes_a_numpy_integer_batch_size():
+    # np.int64 is what len(array) // k gives; torch's DataLoader alone refuses it ("positive integer value")
+    X = torch.arange(10, dtype=torch.float32)
+    assert [len(b[0]) for b in d2l.load_array((X,), np.int64(4), is_train=False)] == [4, 4, 2]

@@ -102,7 +102,36 @@ def test_a_validation_split_is_held_out_of_the_training_set_the_same_way_every_t
     assert "valid split" in repr(valid)
 
 
-@pytest.mark.parametrize("validation", [-1, 60000, 1.5e5])
+@pytest.mark.parametrize("validation", [-1, 60000, 150000])
 def test_a_validation_size_outside_the_training_set_is_refused(root, validation):
     with pytest.raises(ValueError, match="validation must be"):
         d2l.load_data_fashion_mnist(256, root=root, validation=validation)
+
+
+@pytest.fixture
+def no_sources(monkeypatch):
+    """No system package and no reachable mirror: a load that looks for the files fails at once."""
+    monkeypatch.setenv(fm.SYSTEM_DIRS_ENV, "")
+    monkeypatch.setenv(fm.MIRROR_ENV, "file:///nonexistent/")
+
+
+@pytest.mark.parametrize("validation, says", [
+    (0.2, r"not a fraction; got float 0.2 \(a fraction 0.2 of them is validation=12000\)"),
+    (10000.0, "an int in \\[0, 60000\\) such as 10000, not a fraction; got float 10000.0"),
+    (None, "got NoneType None"),
+    (True, "got bool True")])
+def test_a_validation_that_is_no_count_of_images_is_refused_before_any_file_is_read(tmp_path, no_sources,
+                                                                                    validation, says):
+    # unguarded: TypeErrors from a slice ("slice indices must be integers") or a comparison with None
+    with pytest.raises(TypeError, match=says):
+        d2l.load_data_fashion_mnist(256, root=tmp_path, validation=validation)
+    assert list(tmp_path.iterdir()) == []
+
+
+@pytest.mark.parametrize("batch_size, error", [(-5, ValueError), (0, ValueError), (256.0, TypeError)])
+def test_a_batch_size_that_is_no_positive_int_is_refused_before_any_file_is_read(tmp_path, no_sources,
+                                                                                 batch_size, error):
+    # unguarded: the data were loaded, then len() failed ("__len__() should return >= 0"), or a division by zero
+    with pytest.raises(error, match=r"batch_size must be an int >= 1 \(examples per minibatch, e\.g\. 256\)"):
+        d2l.load_data_fashion_mnist(batch_size, root=tmp_path)
+    assert list(tmp_path.iterdir()) == []

@@ -4,6 +4,7 @@ The official archives come from ../shared/data/fashion-mnist (beside the checkou
 Debian's dataset-fashion-mnist package; tests that need them are skipped when neither exists.
 No test touches the internet: downloads go to an HTTP server on 127.0.0.1.
 """
+import errno
 import functools
 import gzip
 import http.server
@@ -316,6 +317,32 @@ def test_a_symlink_loop_is_named(tmp_path):
         fm.ensure_fashion_mnist(tmp_path / "b", system_dirs=[], download=False)
 
 
+@pytest.mark.parametrize("plant", ["a link to a missing file", "a link to a folder", "a folder", "a FIFO"])
+def test_something_planted_at_the_lock_path_is_refused_and_nothing_is_created_where_it_points(tmp_path, plant):
+    # unguarded, os.open(O_CREAT) followed the link and created the file it pointed to
+    raw = fm.raw_dir(tmp_path / "cache")
+    raw.mkdir(parents=True)
+    lock, elsewhere = raw / fm.LOCK, tmp_path / "elsewhere"
+    if plant == "a link to a missing file":
+        lock.symlink_to(elsewhere / "created-by-d2lcore")
+        elsewhere.mkdir()
+    elif plant == "a link to a folder":
+        elsewhere.mkdir()
+        lock.symlink_to(elsewhere)
+    elif plant == "a folder":
+        lock.mkdir()
+    else:
+        os.mkfifo(lock)
+    kind = {"a link to a missing file": r"a symbolic link \(to .*created-by-d2lcore\)",
+            "a link to a folder": r"a symbolic link \(to .*elsewhere\)",
+            "a folder": "a folder", "a FIFO": "not a regular file"}[plant]
+    with pytest.raises(fm.DataCacheError, match=rf"\.d2lcore\.lock is {kind}, where d2lcore keeps the lock file of "
+                                                rf"the cache; .*remove it \(rm"):
+        fm.ensure_fashion_mnist(tmp_path / "cache", system_dirs=[], download=False)
+    assert not elsewhere.exists() or list(elsewhere.iterdir()) == []  # nothing was created where it points
+    assert os.path.lexists(lock)  # and what was planted is left for its owner to remove
+
+
 @needs_archives
 @pytest.mark.parametrize("marker", ["[1]", '"text"', "null", '{"train-images-idx3-ubyte": 5}', "{not json"])
 def test_a_marker_of_another_shape_is_ignored_and_rewritten(tmp_path, marker):
@@ -425,6 +452,56 @@ def test_a_full_disk_while_filling_is_reported_in_words(tmp_path, monkeypatch):
     monkeypatch.setattr(fm, "atomic_path", no_space)
     with pytest.raises(fm.DataNotFoundError, match="No space left on device"):
         fm.ensure_fashion_mnist(tmp_path, system_dirs=[ARCHIVES], download=False)
+
+
+@needs_archives
+@pytest.mark.parametrize("code, words, free", [(errno.ENOSPC, "No space left on device", True),
+                                               (errno.EDQUOT, "Disk quota exceeded", False)])
+def test_a_full_disk_or_quota_stops_the_fill_at_once_saying_how_much_room_it_needs(
+        tmp_path, monkeypatch, loopback_mirror, code, words, free):
+    # #28: the error said the data "could not be fetched" and offered the network and Debian's package,
+    # after trying every other source and mirror on the same full disk
+    real, tried = fm.atomic_path, []
+
+    def no_room(path):
+        if path.name in fm.FILES:
+            tried.append(path.name)
+            raise OSError(code, words, str(path))
+        return real(path)
+
+    monkeypatch.setattr(fm, "atomic_path", no_room)
+    _QuietHandler.requests.clear()
+    with pytest.raises(fm.DataCacheError) as e:
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[ARCHIVES])
+    msg = str(e.value)
+    assert f"writing train-images-idx3-ubyte failed with '{words}'" in msg
+    assert "The files still missing need 55 MB there" in msg and ("MB are free on its disk" in msg) == free
+    assert "set D2L_DATA_DIR to a folder on another disk" in msg and "apt-get" not in msg
+    assert tried == ["train-images-idx3-ubyte"] and _QuietHandler.requests == []  # no other source was tried
+
+
+@pytest.fixture
+def small_disk(tmp_path):
+    """A 20 MB tmpfs: too small for the 55 MB of decompressed files (needs root and mount)."""
+    disk = tmp_path / "small"
+    disk.mkdir()
+    if os.geteuid() != 0 or not shutil.which("mount"):
+        pytest.skip("mounting a small tmpfs needs root")
+    mounted = subprocess.run(["mount", "-t", "tmpfs", "-o", "size=20m", "tmpfs", str(disk)], capture_output=True,
+                             text=True)
+    if mounted.returncode:
+        pytest.skip(f"cannot mount a tmpfs here: {mounted.stderr.strip()}")
+    yield disk
+    subprocess.run(["umount", str(disk)], check=True)
+
+
+@needs_archives
+def test_a_really_full_disk_leaves_no_partial_file_and_says_how_much_room_is_free(small_disk):
+    with pytest.raises(fm.DataCacheError, match=r"need 55 MB there, 2\d MB are free on its disk"):
+        fm.ensure_fashion_mnist(small_disk, system_dirs=[ARCHIVES], download=False)
+    raw = fm.raw_dir(small_disk)
+    assert sorted(p.name for p in raw.iterdir()) == [fm.LOCK]  # the partial copy is gone, its room free again
+    assert shutil.disk_usage(small_disk).used < 1e6
 
 
 # mirrors
@@ -584,6 +661,34 @@ def test_leftovers_are_kept_while_a_writer_is_alive(tmp_path):
     finally:
         holder.kill()
         holder.wait()
+
+
+@needs_archives
+@pytest.mark.parametrize("headless", [False, True])
+def test_a_load_that_waits_for_another_filler_says_so_unless_headless(tmp_path, monkeypatch, capfd, headless):
+    # #28: a second notebook loading while the first downloads (minutes) hung with no word
+    monkeypatch.delenv("D2L_HEADLESS", raising=False)
+    if headless:
+        monkeypatch.setenv("D2L_HEADLESS", "1")  # ./course test and execute store this output
+    raw = fm.raw_dir(tmp_path)
+    raw.mkdir(parents=True)
+    holder = subprocess.Popen([sys.executable, "-c", textwrap.dedent(f"""
+        import fcntl, os, time
+        fd = os.open({str(raw / fm.LOCK)!r}, os.O_RDWR | os.O_CREAT)
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        print("locked", flush=True)
+        time.sleep(1)
+    """)], stdout=subprocess.PIPE, text=True)
+    try:
+        assert holder.stdout.readline() == "locked\n"
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[ARCHIVES], download=False)
+    finally:
+        holder.kill()
+        holder.wait()
+    said = capfd.readouterr().err
+    waiting = f"[d2lcore] another process (a second notebook?) is filling the Fashion-MNIST cache {raw}; waiting"
+    assert (waiting in said) != headless, said
+    assert all(fm.check_file(raw / name, name) is None for name in fm.FILES)
 
 
 def test_an_oversized_system_archive_is_refused_before_it_is_copied(tmp_path):

@@ -32,6 +32,29 @@ def _scratch_epoch(loss):
                                    lambda n: d2l.sgd([W], 0.1, n))
 
 
+def _train_epoch_clipped(max_norm):
+    net = nn.Linear(3, 3)
+    return lambda: d2l.train_epoch(net, [(torch.randn(4, 3), LABELS)], nn.CrossEntropyLoss(),
+                                   torch.optim.SGD(net.parameters(), lr=0.1), clip_grad_norm=max_norm)
+
+
+def _scheduled_epoch(scratch=False):
+    net = nn.Linear(3, 3)
+    built_over = torch.optim.SGD(net.parameters(), lr=0.1)
+    scheduler = torch.optim.lr_scheduler.StepLR(built_over, step_size=1)
+    # a cell re-run that rebuilt the optimizer, but not the scheduler; or a from-scratch updater
+    updater = (lambda n: d2l.sgd(list(net.parameters()), 0.1, n)) if scratch else torch.optim.SGD(net.parameters(), lr=0.1)
+    return lambda: d2l.train_epoch(net, [(torch.randn(4, 3), LABELS)], nn.CrossEntropyLoss(), updater,
+                                   scheduler=scheduler)
+
+
+def _under_no_grad(call):
+    def run():
+        with torch.no_grad():
+            call()
+    return run
+
+
 CASES = [
     # labels: uint8/bool index as a mask, (n, 1) picks an (n, n) table, -1 picks the last class
     ("uint8 labels", lambda: d2l.cross_entropy(PROBS, LABELS.to(torch.uint8)), TypeError, "int64 class indices"),
@@ -56,6 +79,11 @@ CASES = [
     # an optimizer over another model's parameters trains nothing
     ("optimizer of another model", _train_epoch(updater=torch.optim.SGD(nn.Linear(3, 3).parameters(), lr=0.1)),
      ValueError, "holds none of the model's parameters"),
+    # #28: a scheduler over another optimizer, or beside a from-scratch updater, changed no learning rate
+    ("scheduler over another optimizer", _scheduled_epoch(), ValueError,
+     "the scheduler was built over another optimizer than the updater passed"),
+    ("scheduler with a from-scratch updater", _scheduled_epoch(scratch=True), ValueError,
+     "the updater is a function (<lambda>), not the optimizer it was built over"),
     # device='meta' would erase the weights
     ("train on meta", lambda: d2l.train(nn.Linear(3, 3), [], [], nn.CrossEntropyLoss(), 1, None, device="meta",
                                         animate=False), ValueError, "would erase its weights"),
@@ -68,6 +96,45 @@ CASES = [
      "same length and device"),
     ("non-finite loss", _train_epoch(batches=[(torch.full((4, 3), float("nan")), LABELS)]), d2l.NonFiniteLossError,
      "epoch 1, step 1 of 1"),
+    # #28: nan/inf in the data was blamed on the learning rate, and gave an accuracy with no word
+    ("nan inputs in training", _train_epoch(batches=[(T([[0.0, 1, 2], [1, float("nan"), 0], [0, 0, 0], [1, 1, 1]]),
+                                                       LABELS)]), d2l.NonFiniteLossError,
+     "inputs X (1 of 12 values) are nan or inf: the data, not the learning rate"),
+    ("inf inputs evaluated",
+     lambda: d2l.evaluate_accuracy(nn.Linear(3, 3), [(torch.full((4, 3), float("inf")), LABELS)]), ValueError, "the inputs X contain nan or inf"),
+    # #28: a mean over no examples was ZeroDivisionError ("float division by zero")
+    ("empty training loader", lambda: d2l.train_epoch(nn.Linear(3, 3), d2l.TensorLoader(SCORES[:0], LABELS[:0], 2),
+                                                      nn.CrossEntropyLoss(), lambda n: None), ValueError,
+     "yielded no examples; it is empty (0 batches)"),
+    ("generator to evaluate, read up", lambda: d2l.evaluate_accuracy(nn.Linear(3, 3), iter([])), ValueError,
+     "can be read only once: pass the loader itself"),
+    ("Timer.avg before stop", lambda: d2l.Timer().avg(), ValueError, "call stop() at least once"),
+    # #28: batch sizes failed later (len() < 0, ZeroDivisionError, a float in range())
+    ("negative batch size", lambda: d2l.TensorLoader(SCORES, LABELS, -5), ValueError,
+     "batch_size must be an int >= 1 (examples per minibatch, e.g. 256), got int -5"),
+    ("zero batch size", lambda: d2l.load_array((SCORES, LABELS), 0), ValueError, "batch_size must be an int >= 1"),
+    ("float batch size", lambda: d2l.TensorLoader(SCORES, LABELS, 256.0), TypeError, "got float 256.0"),
+    ("bool batch size", lambda: d2l.load_array((SCORES, LABELS), True), TypeError, "got bool True"),
+    # #28: clip_grad_norm=0 trained nothing and -1 was gradient ascent, silently
+    ("clip_grad_norm 0", _train_epoch_clipped(0), ValueError, "clip_grad_norm must be a positive number"),
+    ("clip_grad_norm -1", _train_epoch_clipped(-1), ValueError, "would turn every step uphill"),
+    ("clip_grad_norm nan", _train_epoch_clipped(float("nan")), ValueError, "got float nan"),
+    # #28: torch's "element 0 of tensors does not require grad" names neither cause
+    ("frozen model", _train_epoch(net=nn.Linear(3, 3).requires_grad_(False)), ValueError,
+     "no parameter of the model requires grad"),
+    ("training under no_grad", _under_no_grad(_train_epoch()), RuntimeError, "gradients are switched off"),
+    # #28: one tensor was split into its rows; NumPy arrays failed inside TensorDataset
+    ("load_array of one tensor", lambda: d2l.load_array(SCORES, 2), TypeError, "for one tensor pass (features,)"),
+    ("load_array of NumPy arrays", lambda: d2l.load_array((SCORES.numpy(), LABELS.numpy()), 2), TypeError,
+     "data_arrays[0] must be a torch tensor, got numpy.ndarray of shape (4, 3)"),
+    ("TensorLoader of a NumPy array", lambda: d2l.TensorLoader(SCORES.numpy(), LABELS, 2), TypeError,
+     "images must be a torch tensor"),
+    # #28: mlp([784]) was an empty Sequential (returns its input), a width of 0 a network cut in two
+    ("mlp of one size", lambda: d2l.mlp([784]), ValueError, "at least two layer sizes"),
+    ("mlp with a zero-width layer", lambda: d2l.mlp([784, 0, 10]), ValueError, "sizes[1] must be an int >= 1"),
+    # #28: a reshape error naming no n
+    ("predict more images than a batch", lambda: d2l.predict(nn.Linear(3, 10), [(SCORES, LABELS)], n=300),
+     ValueError, "first batch, which has 4; got n=300"),
 ]
 
 

@@ -49,3 +49,38 @@ def test_evaluate_accuracy_moves_batches_to_the_model_device():
         d2l.evaluate_accuracy(net, _batches(torch.ones(2, 2), torch.tensor([0, 1]), 2))
 
 
+
+
+def test_evaluate_accuracy_refuses_a_nan_in_any_batch_and_still_restores_the_mode():
+    # unguarded, the argmax of nan scores is a class like any other: an accuracy, and no word
+    X, y = torch.eye(3).repeat(3, 1), torch.tensor([0, 1, 2] * 3)
+    X[7, 2] = float("nan")
+    net = nn.Sequential(nn.Linear(3, 3), nn.Dropout(0.5))
+    with pytest.raises(ValueError, match="the inputs X contain nan or inf, so the predictions for them are arbitrary"):
+        d2l.evaluate_accuracy(net, _batches(X, y, 3))
+    assert net.training
+    X[7, 2] = 0.0
+    assert 0 <= d2l.evaluate_accuracy(net, _batches(X, y, 3)) <= 1  # finite data: an accuracy, as before
+    # integer inputs are finite by construction
+    assert d2l.evaluate_accuracy(lambda X: X.float(), _batches(torch.eye(3, dtype=torch.long), y[:3], 2)) == 1.0
+
+
+@pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
+def test_evaluate_accuracy_on_a_gpu_checks_its_inputs_without_a_sync_per_batch():
+    import warnings
+    X, y = torch.rand(2000, 2, device="cuda"), torch.randint(0, 2, (2000,), device="cuda")
+    net = nn.Linear(2, 2).cuda()
+    batches = d2l.TensorLoader(X, y, 50)  # 40 batches
+    d2l.evaluate_accuracy(net, batches)  # warm-up: lazy initialisation may sync
+    torch.cuda.set_sync_debug_mode("warn")  # torch warns at every host-device synchronisation
+    try:
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always")
+            d2l.evaluate_accuracy(net, batches)
+    finally:
+        torch.cuda.set_sync_debug_mode("default")
+    syncs = [w for w in caught if "synchroniz" in str(w.message).lower()]
+    assert len(syncs) < 8, [str(w.message) for w in syncs]  # a few per pass, not one per batch
+    X[1234, 0] = float("inf")
+    with pytest.raises(ValueError, match="contain nan or inf"):
+        d2l.evaluate_accuracy(net, batches)

@@ -1,3 +1,4 @@
+import numpy as np
 import pytest
 import torch
 
@@ -57,3 +58,12 @@ def test_resize_interpolates_each_batch(resize, shape):
 def test_rejects_images_and_labels_of_different_lengths():
     with pytest.raises(ValueError, match="same length and device, got 4 on cpu and 3 on cpu"):
         d2l.TensorLoader(_data(4)[0], torch.arange(3), 2)
+
+
+def test_a_batch_size_that_is_no_positive_int_is_refused_when_the_loader_is_made():
+    # unguarded, -5 failed at len() ("__len__() should return >= 0"), 0 with ZeroDivisionError, 256.0 in range()
+    for bad, error in ((-5, ValueError), (0, ValueError), (256.0, TypeError), (True, TypeError)):
+        with pytest.raises(error, match=r"batch_size must be an int >= 1 \(examples per minibatch"):
+            d2l.TensorLoader(*_data(10), bad)
+    loader = d2l.TensorLoader(*_data(10), np.int64(4))  # NumPy ints are ints
+    assert len(loader) == 3 and "batch_size=4," in repr(loader)

@@ -143,10 +143,109 @@ def test_an_interrupted_run_leaves_a_usable_model():
         return real_step(*a, **k)
 
     opt.step = step_then_interrupt
-    with pytest.raises(KeyboardInterrupt):
+    with pytest.raises(KeyboardInterrupt) as interrupted:
         d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 5, opt, device="cpu", animate=False)
     assert all(torch.isfinite(p).all() for p in net.parameters())
     assert d2l.evaluate_accuracy(net, test_iter) >= 0.8
+    # the return value is lost with the interrupt: the finished epoch's history travels with it, and says so
+    history = interrupted.value.history
+    assert history["epoch"] == [1] and len(history["train_loss"]) == len(history["test_acc"]) == 1
+    assert history["test_acc"][0] >= 0.8
+    assert any("sys.last_value.history" in note for note in interrupted.value.__notes__)
+
+
+def test_a_generator_is_named_when_it_is_empty_in_epoch_2_instead_of_a_division_by_zero():
+    X, y = _blobs(200)
+    batches = ((X[i:i + 50], y[i:i + 50]) for i in range(0, 200, 50))  # read up by epoch 1
+    net = nn.Linear(2, 3)
+    before = []
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    with pytest.raises(ValueError, match=r"training data \(train_iter\) in epoch 2 yielded no examples; it is an "
+                                         r"iterator .* pass the loader itself, not iter\(loader\)"):
+        d2l.train(net, batches, [(X, y)], nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
+                  scheduler=types.SimpleNamespace(step=lambda: before.append(1)))
+    assert before == [1]  # epoch 1 trained and was evaluated
+    # the same for the held-out data: iter(loader) is read up by the first evaluation
+    loader = d2l.TensorLoader(X, y, 50)
+    with pytest.raises(ValueError, match=r"evaluate_accuracy's data_iter \(in d2l.train: test_iter\) yielded no"):
+        d2l.train(net, loader, iter(loader), nn.CrossEntropyLoss(), 2, opt, device="cpu", animate=False)
+
+
+def test_a_planted_nan_in_the_data_is_named_also_when_the_failing_batch_is_gone():
+    # on a GPU the non-finite loss is read a step or more late; the loader's stored tensors are checked then
+    from d2lcore.infra.guards import FiniteGuard
+    X, y = _blobs(100)
+    X[37, 1] = float("inf")
+    X[80, 0] = float("nan")
+    guard = FiniteGuard(3, d2l.TensorLoader(X, y, 25))
+    guard.first_bad = torch.tensor(2)  # what the device-side check leaves at the epoch's end
+    with pytest.raises(d2l.NonFiniteLossError, match=r"epoch 3, step 2 of 4; training stopped. The training data's "
+                                                     r"images \(2 of 200 values\) are nan or inf: the data, not"):
+        guard.finish()
+    # a DataLoader over a TensorDataset keeps its tensors too; finite data keep the learning-rate message
+    guard = FiniteGuard(1, data.DataLoader(data.TensorDataset(torch.ones(4, 2), torch.zeros(4)), batch_size=2))
+    guard.first_bad = torch.tensor(1)
+    with pytest.raises(d2l.NonFiniteLossError, match=r"step 1 of 2; training stopped. Likely causes: the learning "
+                                                     r"rate .*\(lesson 07\).$"):
+        guard.finish()
+    # data that cannot be looked at again: the message says they were not checked
+    guard = FiniteGuard(1, [(X[:50], y[:50])])
+    guard.first_bad = torch.tensor(1)
+    with pytest.raises(d2l.NonFiniteLossError, match=r"If the data may hold nan or inf, check them too"):
+        guard.finish()
+
+
+def test_clip_grad_norm_of_zero_or_less_is_refused_before_anything_is_drawn_or_trained(monkeypatch):
+    # unguarded, 0 trained nothing (the loss stayed where it was) and -1 climbed the loss
+    train_iter, test_iter = _iters()
+    monkeypatch.setattr(d2l.training, "Animator", lambda **kw: pytest.fail("a figure was drawn"))
+    for max_norm in (0, -1, float("inf")):
+        net = nn.Linear(2, 3)
+        before = net.weight.detach().clone()
+        with pytest.raises(ValueError, match="clip_grad_norm must be a positive number"):
+            d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 2, torch.optim.SGD(net.parameters(), lr=0.1),
+                      device="cpu", clip_grad_norm=max_norm)
+        assert torch.equal(net.weight.detach(), before)
+
+
+@pytest.mark.parametrize("mode, metric", [("min", "train_loss"), ("max", "test_acc")])
+def test_reduce_lr_on_plateau_is_stepped_each_epoch_with_the_training_loss_or_the_held_out_accuracy(mode, metric):
+    train_iter, test_iter = _iters()
+    net = nn.Linear(2, 3)
+    opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    seen = []
+
+    class Recorded(torch.optim.lr_scheduler.ReduceLROnPlateau):
+        def step(self, metrics):
+            seen.append(metrics)
+            super().step(metrics)
+
+    sched = Recorded(opt, mode=mode, patience=0, factor=0.5, threshold=1.0)  # every epoch counts as no progress
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
+                     scheduler=sched)
+    assert seen == hist[metric]
+    assert hist["lr"][-1] < hist["lr"][0] == 0.1  # it did reduce the learning rate
+    with pytest.raises(ValueError, match="once per epoch with a metric: use scheduler_step='epoch'"):
+        d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 1, opt, device="cpu", animate=False,
+                  scheduler=sched, scheduler_step="batch")
+
+
+def test_a_scheduler_built_over_another_optimizer_is_refused_before_anything_is_trained():
+    # #28: re-running the cell that builds the optimizer but not the scheduler's trained at a constant
+    # learning rate, silently: the history showed lr 0.5 throughout, as if no schedule had been asked for
+    train_iter, test_iter = _iters()
+    net = nn.Linear(2, 3)
+    sched = torch.optim.lr_scheduler.StepLR(torch.optim.SGD(net.parameters(), lr=0.5), step_size=1, gamma=0.1)
+    opt = torch.optim.SGD(net.parameters(), lr=0.5)  # the re-run cell's new optimizer
+    before = net.weight.detach().clone()
+    with pytest.raises(ValueError, match="the scheduler was built over another optimizer"):
+        d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
+                  scheduler=sched)
+    assert torch.equal(net.weight.detach(), before)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.1)  # built over it: the schedule applies
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
+                     scheduler=sched)
+    assert hist["lr"] == pytest.approx([0.5, 0.05, 0.005])
 
 
 def test_predict_titles_images_with_true_and_predicted_labels():
@@ -356,6 +455,12 @@ def test_an_interrupted_notebook_run_keeps_its_figure_and_a_usable_model():
         out = run("import math\n"
                   "print(all(torch.isfinite(p).all() for p in net.parameters()), net.training,\n"
                   "      d2l.evaluate_accuracy(net, test_iter) >= 0.8)")
+        text = "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
+        assert text.strip() == "True True True", text
+        # the finished epochs' history, which the interrupted cell never assigned, as its traceback says
+        assert "sys.last_value.history" in "\n".join(errors[0]["traceback"])
+        out = run("import sys\nh = sys.last_value.history\nprint(len(h['epoch']) >= 2, h['epoch'] == list(range(1, "
+                  "len(h['epoch']) + 1)), len(h['test_acc']) == len(h['epoch']))")
         text = "".join(m["content"].get("text", "") for m in out if m["msg_type"] == "stream")
         assert text.strip() == "True True True", text
     finally:

@@ -19,10 +19,12 @@ is remembered in a marker file (keyed by size and modification time) so later lo
 hashing; when the marker cannot be written (a read-only shared folder, a full disk) the files are
 simply hashed again next time. Every write goes to a temporary file that is renamed into place
 only once verified, so a killed run never leaves a file that looks valid. Processes that fill the
-cache hold a lock on <raw>/.d2lcore.lock; temporary files found while no process holds it belong
-to a run that died and are removed. No process-wide state (umask, socket timeout) is changed.
+cache hold a lock on <raw>/.d2lcore.lock (a regular file, opened without following a link: anything
+else there is refused); temporary files found while no process holds it belong to a run that died
+and are removed. No process-wide state (umask, socket timeout) is changed.
 """
 import contextlib
+import errno
 import gzip
 import hashlib
 import json
@@ -31,6 +33,7 @@ import pathlib
 import re
 import shutil
 import stat
+import sys
 import time
 import urllib.error
 import urllib.request
@@ -185,22 +188,64 @@ def _warn_about_processed(root):
 @contextlib.contextmanager
 def _writer_lock(raw, blocking=True):
     """Hold the cache's writer lock; yields False when it cannot be had (no fcntl, a read-only
-    folder, or `blocking=False` and another process holds it)."""
+    folder, or `blocking=False` and another process holds it). Raises DataCacheError when something
+    other than a regular file is at the lock's path: O_NOFOLLOW, so that a link planted there cannot
+    make d2lcore create a file wherever it points."""
     try:
         import fcntl
-        fd = os.open(raw / LOCK, os.O_RDWR | os.O_CREAT, 0o666)
-    except (ImportError, OSError):
+    except ImportError:
+        yield False
+        return
+    path = raw / LOCK
+    try:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT | os.O_CLOEXEC | getattr(os, "O_NOFOLLOW", 0), 0o666)
+    except OSError:
+        _refuse_lock_path(path)  # a link (ELOOP) or a folder (EISDIR) says so; else the folder is read-only
         yield False
         return
     try:
-        try:
-            fcntl.flock(fd, fcntl.LOCK_EX | (0 if blocking else fcntl.LOCK_NB))
-        except OSError:
-            yield False
-            return
-        yield True
+        if not stat.S_ISREG(os.fstat(fd).st_mode):  # a FIFO or a device opens, but is no lock file
+            _refuse_lock_path(path)
+        yield _flock(fcntl, fd, raw, blocking)
     finally:
         os.close(fd)  # closing releases the lock
+
+
+def _flock(fcntl, fd, raw, blocking):
+    """Take the lock on fd: True, or False when it cannot be had. Before waiting, say why: the other
+    process may be downloading for minutes, and a cell that hangs with no word gets interrupted."""
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        return True
+    except BlockingIOError:
+        if not blocking:
+            return False
+    except OSError:  # a file system without locks
+        return False
+    if not os.environ.get("D2L_HEADLESS"):  # headless runs store their output: keep it the same
+        print(f"[d2lcore] another process (a second notebook?) is filling the Fashion-MNIST cache {raw}; "
+              f"waiting for it to finish", file=sys.stderr, flush=True)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+    except OSError:
+        return False
+    return True
+
+
+def _refuse_lock_path(path):
+    """Raise DataCacheError if something other than a regular file is at the lock's path."""
+    try:
+        mode = os.lstat(path).st_mode
+    except OSError:
+        return
+    if stat.S_ISREG(mode):
+        return
+    if stat.S_ISLNK(mode):
+        kind, remove = f"a symbolic link (to {os.readlink(path)})", "rm"
+    else:
+        kind, remove = ("a folder", "rm -r") if stat.S_ISDIR(mode) else ("not a regular file", "rm")
+    raise DataCacheError(f"{path} is {kind}, where d2lcore keeps the lock file of the cache; d2lcore follows no link "
+                         f"there and deletes nothing it did not write: remove it ({remove} '{path}') and run again")
 
 
 def _leftovers(raw):
@@ -234,24 +279,46 @@ def _problems(raw, names):
     return bad
 
 
+_NO_ROOM = {errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)}  # a full disk, a full quota
+
+
 def _install_verified(src_stream, raw, name):
     """Copy a stream into raw/name through a temporary file; rename only if it verifies.
-    Stops as soon as the stream is longer than the file should be."""
+    Stops as soon as the stream is longer than the file should be. Raises DataCacheError when the
+    disk (or the user's quota) is full: no other source or mirror could help."""
     size, sha = FILES[name]
-    with atomic_path(raw / name) as tmp:
-        h, n = hashlib.sha256(), 0
-        with open(tmp, "wb") as out:
-            for block in iter(lambda: src_stream.read(_BLOCK), b""):
-                n += len(block)
-                if n > size:  # raising here removes the temporary file
-                    raise ValueError(f"longer than the official {size} bytes; stopped reading")
-                out.write(block)
-                h.update(block)
-            out.flush()
-            os.fsync(out.fileno())
-        if n != size or h.hexdigest() != sha:
-            raise ValueError(f"{n} bytes with sha256 {h.hexdigest()[:12]}..., expected {size} bytes "
-                             f"with sha256 {sha[:12]}...")
+    try:
+        with atomic_path(raw / name) as tmp:
+            h, n = hashlib.sha256(), 0
+            with open(tmp, "wb") as out:
+                for block in iter(lambda: src_stream.read(_BLOCK), b""):
+                    n += len(block)
+                    if n > size:  # raising here removes the temporary file
+                        raise ValueError(f"longer than the official {size} bytes; stopped reading")
+                    out.write(block)
+                    h.update(block)
+                out.flush()
+                os.fsync(out.fileno())
+            if n != size or h.hexdigest() != sha:
+                raise ValueError(f"{n} bytes with sha256 {h.hexdigest()[:12]}..., expected {size} bytes "
+                                 f"with sha256 {sha[:12]}...")
+    except OSError as e:
+        if e.errno not in _NO_ROOM:
+            raise
+        raise DataCacheError(_no_room_message(raw, name, e)) from e
+
+
+def _no_room_message(raw, name, e):
+    """What a full disk or quota needs: how much room, how much there is (the temporary file is
+    gone by now), and where else the cache can go."""
+    need = sum(size for n, (size, _) in FILES.items() if not (raw / n).exists())
+    free = ""
+    if e.errno == errno.ENOSPC:  # a quota is not the disk's free space
+        with contextlib.suppress(OSError):
+            free = f", {shutil.disk_usage(raw).free / 1e6:.0f} MB are free on its disk"
+    return (f"no room for Fashion-MNIST in {raw}: writing {name} failed with '{e.strerror or e}'. The files still "
+            f"missing need {need / 1e6:.0f} MB there{free}. Free some space, or pass root= / set {DATA_DIR_ENV} "
+            f"to a folder on another disk; the files already there are kept.")
 
 
 def _why(e):
@@ -343,6 +410,8 @@ def _from_download(raw, names):
                     with gzip.GzipFile(fileobj=_Deadline(response, deadline, limit_s)) as src:
                         _install_verified(src, raw, name)
                 break
+            except DataCacheError:  # a full disk: no mirror can help
+                raise
             except Exception as e:  # refused, silent, HTTP error, bad URL, wrong bytes: try the next mirror
                 problems.append(f"{url}: {_why(e)}")
     return problems
@@ -372,7 +441,8 @@ def ensure_fashion_mnist(root=None, *, system_dirs=None, download=True):
     Returns the cache root (torchvision's `root`: the files are in root/FashionMNIST/raw).
     system_dirs: folders with the archives (default `default_system_dirs()`); download: allow the network.
     Raises DataNotFoundError, naming what was tried and the three ways to get the data, when no
-    source works, and DataCacheError when the cache folder cannot be used as it is. A corrupt or
+    source works, and DataCacheError when the cache folder cannot be used as it is (also at once when its
+    disk or the user's quota is full, saying how much room the files need). A corrupt or
     truncated cached file is reported with a warning naming it and repaired from the next source.
     """
     root = data_dir(root)

@@ -9,11 +9,18 @@ each guard has its test in tests/test_guards.py):
 - predictions of the wrong shape for `accuracy` (one float column against integer labels would be
   truncated to class numbers; (n, 1) labels broadcast against (n,) predictions);
 - a loss that returns one number without saying whether it is a mean or a sum;
-- an optimizer that holds none of the model's parameters (training would change nothing);
-- a non-finite training loss (everything after it is nan);
-- device='meta' for `train`, which would erase the model's weights.
+- an optimizer that holds none of the model's parameters (training would change nothing), and a
+  scheduler built over another optimizer (its schedule would change nothing);
+- a non-finite training loss (everything after it is nan), saying when the data hold the nan/inf;
+  nan/inf inputs to `evaluate_accuracy` (their predictions are arbitrary);
+- device='meta' for `train`, which would erase the model's weights;
+- an empty loader, or a generator read up in an earlier epoch (a mean over no examples);
+- counts that are not positive ints (batch_size, layer sizes), clip_grad_norm <= 0 (no step, or
+  gradient ascent), a model with nothing to train, arrays that are not tensors.
 """
 import math
+import numbers
+import operator
 
 import torch
 
@@ -22,6 +29,8 @@ def describe(x):
     """A short description of a value for error messages: shape, dtype and device for tensors."""
     if isinstance(x, torch.Tensor):
         return f"tensor of shape {tuple(x.shape)}, dtype {x.dtype}, on {x.device}"
+    if hasattr(x, "shape") and hasattr(x, "dtype"):  # a NumPy array: its repr could be pages long
+        return f"{type(x).__module__.split('.')[0]}.{type(x).__name__} of shape {tuple(x.shape)}, dtype {x.dtype}"
     return f"{type(x).__name__} {x!r}"
 
 
@@ -83,11 +92,126 @@ def guard_optimizer_matches(updater, net):
                              "nothing; build it from this model: torch.optim.SGD(net.parameters(), lr=...)")
 
 
+def guard_scheduler_matches(scheduler, updater):
+    """A learning-rate scheduler sets the rates of the optimizer it was built over. Over another one
+    (one of two cells re-run, which rebuilt the optimizer) or beside a from-scratch updater it would
+    change nothing, silently: the run would look like one with that schedule."""
+    built_over = getattr(scheduler, "optimizer", None)  # torch's schedulers; anything else is not checked
+    if built_over is None or built_over is updater:
+        return
+    if isinstance(updater, torch.optim.Optimizer):
+        raise ValueError("the scheduler was built over another optimizer than the updater passed, so it would change "
+                         "no learning rate of this training; build it from that optimizer "
+                         "(torch.optim.lr_scheduler.StepLR(updater, ...)), re-running both cells together")
+    raise ValueError(f"a learning-rate scheduler sets a torch optimizer's learning rates, but the updater is a "
+                     f"{type(updater).__name__} ({getattr(updater, '__name__', '?')}), not the optimizer it was built "
+                     f"over, so it would change nothing; pass that torch.optim optimizer as the updater, or no scheduler")
+
+
 def guard_train_device(device):
     device = torch.device(device)
     if device.type == "meta":
         raise ValueError("device='meta' holds no values: moving the model there would erase its weights")
     return device
+
+
+def as_int(value):
+    """`value` as a Python int if it is an integer (NumPy and 0-d tensor ints too), else None:
+    a float such as 256.0 fails later in range(), and a bool is no count (True would mean 1)."""
+    try:
+        return None if isinstance(value, bool) else operator.index(value)
+    except TypeError:
+        return None
+
+
+def guard_count(name, value, what, minimum=1):
+    """`value` as a Python int >= minimum (see `as_int`); `what` says what it counts."""
+    n = as_int(value)
+    if n is None or n < minimum:
+        raise (TypeError if n is None else ValueError)(
+            f"{name} must be an int >= {minimum} ({what}), got {describe(value)}")
+    return n
+
+
+def guard_tensors(name, arrays):
+    """`load_array`'s tuple of tensors: one tensor would be split into its rows, and a NumPy array
+    fails deep inside TensorDataset. Converting silently would make float64 tensors that clash with
+    a model's float32 weights, so say how to convert instead."""
+    if isinstance(arrays, torch.Tensor) or not isinstance(arrays, (tuple, list)):
+        raise TypeError(f"{name} must be a tuple of tensors sharing their first dimension, e.g. (features, labels); "
+                        f"got {describe(arrays)}; for one tensor pass (features,)")
+    for i, a in enumerate(arrays):
+        guard_tensor(f"{name}[{i}]", a)
+
+
+def guard_tensor(name, a):
+    if not isinstance(a, torch.Tensor):
+        raise TypeError(f"{name} must be a torch tensor, got {describe(a)}; convert a NumPy array with "
+                        f"torch.tensor(a, dtype=torch.float32) (labels: dtype=torch.long): NumPy's float64 "
+                        f"would not match a model's float32 weights")
+
+
+def guard_some_examples(count, batches, what):
+    """A pass over no examples would end in ZeroDivisionError ("float division by zero") where the
+    mean is taken. The usual cause: a generator or iter(loader), used up by an earlier epoch."""
+    if count:
+        return
+    if hasattr(batches, "__next__"):
+        why = ("it is an iterator (a generator, or iter(loader)), which can be read only once: pass the loader "
+               "itself, not iter(loader), so that every pass starts anew")
+    else:
+        size = f" ({len(batches)} batches)" if hasattr(batches, "__len__") else ""
+        why = f"it is empty{size}: check its dataset, and that batch_size is not above its size with drop_last=True"
+    raise ValueError(f"{what} yielded no examples; {why}")
+
+
+def guard_clip_grad_norm(max_norm):
+    """clip_grad_norm=0 scales every gradient to 0 (nothing trains, silently); a negative one flips
+    them (gradient ascent); nan makes every weight nan."""
+    if max_norm is None:
+        return
+    number = isinstance(max_norm, (numbers.Real, torch.Tensor)) and not isinstance(max_norm, bool)
+    value = float(max_norm) if number else math.nan
+    if not (math.isfinite(value) and value > 0):
+        raise ValueError(f"clip_grad_norm must be a positive number, the largest global L2 norm of the gradients "
+                         f"(e.g. 1.0), or None for no clipping; got {describe(max_norm)}: 0 would scale every "
+                         f"gradient to 0 (nothing trains), a negative value would turn every step uphill")
+
+
+def guard_trainable(net):
+    """A model whose parameters are all frozen, or training under torch.no_grad(), gets torch's
+    "element 0 of tensors does not require grad", which names neither."""
+    if not torch.is_grad_enabled():
+        raise RuntimeError("gradients are switched off here (inside torch.no_grad() or torch.inference_mode(), or "
+                           "after torch.set_grad_enabled(False)), so backward() cannot train: train outside that block")
+    if isinstance(net, torch.nn.Module):
+        params = list(net.parameters())
+        if not any(p.requires_grad for p in params):
+            raise ValueError(f"no parameter of the model requires grad ({len(params)} parameters, all frozen with "
+                             f"requires_grad=False), so there is nothing to train; unfreeze the ones to train: "
+                             f"for p in net.parameters(): p.requires_grad_(True)" if params else
+                             "the model has no parameters, so there is nothing to train (an empty nn.Sequential?)")
+
+
+def input_checksum(X):
+    """The sum of X's values, a 0-d tensor on X's device: nan or inf when X holds a nan or an inf
+    (they survive the sum). One vectorised reduction and no host sync per batch (isfinite().all()
+    costs 50x more on a CPU): keep the sums, test their total once. Half-precision batches are
+    summed in float32, whose range finite pixels cannot overflow; float32 inputs would need values
+    near 1e33 to overflow it, far beyond any data a model can use."""
+    if not (isinstance(X, torch.Tensor) and X.is_floating_point()):
+        return torch.zeros((), device=getattr(X, "device", None))  # integers are finite
+    return X.sum(dtype=torch.float32) if X.element_size() < 4 else X.sum()
+
+
+def guard_finite_inputs(checksums):
+    """evaluate_accuracy over inputs that hold nan/inf: their predictions are arbitrary (the argmax of
+    nan scores), so the accuracy would mean nothing. Refused rather than warned about: a warning is shown
+    once per place in the code and would be gone by the next evaluation."""
+    if checksums and not math.isfinite(float(torch.stack(checksums).sum())):
+        raise ValueError("evaluate_accuracy: the inputs X contain nan or inf, so the predictions for them are "
+                         "arbitrary and no accuracy is reported; the rows where torch.isfinite(X).reshape(len(X), -1)"
+                         ".all(1) is False hold them: drop or fix those examples")
 
 
 class NonFiniteLossError(FloatingPointError):
@@ -101,17 +225,22 @@ class FiniteGuard:
     On other devices the index of the first bad step is kept on the device; on CUDA it is
     copied to the host asynchronously and looked at as soon as the copy has landed (a step
     or two later); `finish()` at the epoch's end checks it exactly.
+
+    Only once the loss is non-finite are the data looked at (so the check costs nothing before):
+    the failing batch when it is at hand (the CPU), else the loader's stored tensors. nan/inf in
+    the data is then named as the cause instead of the learning rate.
     """
 
     def __init__(self, epoch, batches):
         self.epoch, self.num_steps = epoch, len(batches) if hasattr(batches, "__len__") else None
+        self.batches = batches
         self.first_bad = self.host = self.event = None
 
-    def check(self, l_sum, step):
+    def check(self, l_sum, step, X=None, y=None):
         l_sum = l_sum.detach()
         if l_sum.device.type == "cpu":
             if not math.isfinite(l_sum.item()):
-                self._raise(step)
+                self._raise(step, [("inputs X", X), ("labels y", y)])
             return
         if self.first_bad is None:
             self.first_bad = torch.full((), -1, dtype=torch.long, device=l_sum.device)
@@ -132,10 +261,38 @@ class FiniteGuard:
         if self.first_bad is not None and int(self.first_bad) >= 0:
             self._raise(int(self.first_bad))
 
-    def _raise(self, step):
+    def _raise(self, step, batch=None):
         of = f" of {self.num_steps}" if self.num_steps else ""
+        where = (f"the training loss is not finite (nan or inf) at epoch {self.epoch}, step {step}{of}; "
+                 f"training stopped.")
+        # the batch is at hand on the CPU; on a GPU it is gone by the time the loss is read: the stored data
+        whose, tensors = ("The batch's", batch) if batch is not None else ("The training data's", _stored(self.batches))
+        bad = [f"{name} ({n} of {t.numel()} values)" for name, t in tensors or [] if (n := _nonfinite(t))]
+        if bad:
+            raise NonFiniteLossError(
+                f"{where} {whose} {' and '.join(bad)} are nan or inf: the data, not the learning rate, are the cause. "
+                f"The rows where torch.isfinite(X).reshape(len(X), -1).all(1) is False hold them (for X, and for "
+                f"float labels): drop or fix those examples.")
+        unchecked = "" if tensors is not None else (
+            " If the data may hold nan or inf, check them too: on this device the failing batch is gone before "
+            "its loss is read.")
         raise NonFiniteLossError(
-            f"the training loss is not finite (nan or inf) at epoch {self.epoch}, step {step}{of}; "
-            f"training stopped. Likely causes: the learning rate is too large (try it 10x smaller), "
+            f"{where} Likely causes: the learning rate is too large (try it 10x smaller), "
             f"or softmax/log is numerically unstable (exp overflowed, or log got 0): compute the loss "
-            f"from logits with nn.CrossEntropyLoss instead of log(softmax(o)) (lesson 07).")
+            f"from logits with nn.CrossEntropyLoss instead of log(softmax(o)) (lesson 07).{unchecked}")
+
+
+def _nonfinite(t):
+    """How many values of a float tensor are nan or inf (0 for anything else)."""
+    return int((~torch.isfinite(t)).sum()) if isinstance(t, torch.Tensor) and t.is_floating_point() else 0
+
+
+def _stored(batches):
+    """(name, tensor) pairs of the data a loader cuts its batches from, when it keeps them whole
+    (a TensorLoader, a DataLoader over a TensorDataset); None when it does not."""
+    if isinstance(getattr(batches, "images", None), torch.Tensor):
+        return [("images", batches.images), ("labels", batches.labels)]
+    tensors = getattr(getattr(batches, "dataset", None), "tensors", None)
+    if isinstance(tensors, tuple):
+        return [(f"dataset.tensors[{i}]", t) for i, t in enumerate(tensors)]
+    return None
