@@ -43,10 +43,12 @@ def _get(url):
                     reason="run through ./course test, whose environment ./course lab uses")
 def test_course_lab_serves_the_notebooks():
     port, token = _free_port(), "d2lcore-test-token"
+    # as a student starts it: no thread setting of ./course test's own
+    env = {k: v for k, v in os.environ.items() if k not in ("OMP_NUM_THREADS", "MKL_NUM_THREADS")}
     proc = subprocess.Popen(
         [str(ROOT / "course"), "lab", "--no-browser", "--ip=127.0.0.1", f"--ServerApp.port={port}",
          f"--IdentityProvider.token={token}", "--ServerApp.port_retries=0"],
-        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, text=True)
+        stdout=subprocess.PIPE, stderr=subprocess.STDOUT, start_new_session=True, text=True, env=env)
     try:
         base = f"http://127.0.0.1:{port}"
         deadline = time.monotonic() + 120
@@ -64,6 +66,10 @@ def test_course_lab_serves_the_notebooks():
         assert lessons and lessons <= served
         status, page = _get(f"{base}/lab?token={token}")
         assert status == 200 and "JupyterLab" in page
+        # the server's environment, which every kernel it starts inherits: one PyTorch thread each
+        server_env = dict(kv.split("=", 1) for kv in
+                          pathlib.Path(f"/proc/{proc.pid}/environ").read_text().split("\0") if "=" in kv)
+        assert server_env.get("OMP_NUM_THREADS") == "1" and server_env.get("MKL_NUM_THREADS") == "1"
     finally:
         os.killpg(proc.pid, signal.SIGTERM)
         try:
