@@ -32,6 +32,43 @@ def test_check_softmax_passes_a_stable_softmax(capsys):
     assert capsys.readouterr().out.startswith("✓ softmax: all 5 checks passed")
 
 
+def softmax_overwriting_its_input(X):
+    X -= X.max(dim=1, keepdim=True).values  # right numbers, but the caller's scores are gone
+    X.exp_()
+    return X / X.sum(dim=1, keepdim=True)
+
+
+def test_a_softmax_that_overwrites_its_input_is_caught_and_named(capsys):
+    assert not d2l.check_softmax(softmax_overwriting_its_input)
+    out = capsys.readouterr().out
+    assert out.startswith("✗ softmax: check 1 of 5 failed") and "changed its argument 1 in place" in out
+
+
+@pytest.mark.parametrize("check, overwriting", [
+    (d2l.check_cross_entropy, lambda y_hat, y: -y_hat.log_()[range(len(y_hat)), y]),
+    (d2l.check_accuracy, lambda y_hat, y: float((y_hat.mul_(2).argmax(-1) == y).sum())),
+    (d2l.check_squared_loss, lambda y_hat, y: (y_hat.sub_(y.reshape(y_hat.shape))) ** 2 / 2),
+    (d2l.check_dropout, lambda X, p: X.mul_((torch.rand_like(X) > p).to(X.dtype) / (1 - p))),
+])
+def test_checks_of_functions_name_an_argument_changed_in_place(check, overwriting, capsys):
+    assert not check(overwriting)
+    assert "in place" in capsys.readouterr().out
+
+
+def test_a_case_that_never_ends_fails_after_the_time_limit(monkeypatch, capsys):
+    monkeypatch.setattr("d2lcore.selfcheck._runner.CASE_SECONDS", 0.5)
+
+    def never_ends(y_hat, y):
+        while True:
+            pass
+
+    assert not d2l.check_cross_entropy(never_ends)
+    out = capsys.readouterr().out
+    assert "check 1 of 3 failed" in out and "did not finish within 0.5 s" in out
+    # the next check runs normally: the alarm is off again
+    assert d2l.check_softmax(d2l.softmax)
+
+
 # --- cross-entropy ---------------------------------------------------------------------------
 
 @pytest.mark.parametrize("wrong, says", [

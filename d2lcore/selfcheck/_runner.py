@@ -1,5 +1,8 @@
 """The machinery every self-check shares: run cases in order, explain the first failure."""
+import contextlib
 import random
+import signal
+import threading
 
 import torch
 
@@ -35,8 +38,12 @@ def shape_of(x):
     return tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
 
 
-def takes_implementations(count):
-    """Decorator: the first `count` arguments of a check are the student's functions or classes."""
+def takes_implementations(count, pure=False):
+    """Decorator: the first `count` arguments of a check are the student's functions or classes.
+
+    pure=True: they are functions that must leave their tensor arguments as they were. Each call is
+    then watched: a softmax that does `X -= X.max(...)` or `X.exp_()` returns the right numbers, so
+    only this notices that the caller's scores were overwritten."""
     import functools
 
     def wrap(check):
@@ -46,9 +53,43 @@ def takes_implementations(count):
                 if not callable(v):
                     raise TypeError(f"{check.__name__} expects your implementation (a function or class), got "
                                     f"{type(v).__name__} {v!r}"[:200])
+            if pure:
+                args = tuple(_leaves_inputs_unchanged(v) if i < count and not isinstance(v, type) else v
+                             for i, v in enumerate(args))
             return check(*args, **kwargs)
         return checked
     return wrap
+
+
+def _tensors(args):
+    """(position, tensor) of the tensors among a call's arguments, one level into lists and tuples."""
+    for i, a in enumerate(args):
+        if isinstance(a, torch.Tensor):
+            yield str(i + 1), a
+        elif isinstance(a, (list, tuple)):
+            yield from ((f"{i + 1}[{j}]", t) for j, t in enumerate(a) if isinstance(t, torch.Tensor))
+
+
+def _same(a, b):
+    return a.shape == b.shape and a.dtype == b.dtype and bool(((a == b) | (a.isnan() & b.isnan())).all()
+                                                              if a.is_floating_point() else (a == b).all())
+
+
+def _leaves_inputs_unchanged(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def watched(*args, **kwargs):
+        # a meta tensor (a check's device probe) has no values to overwrite
+        before = [(where, t, t.detach().clone()) for where, t in _tensors(args) if t.device.type != "meta"]
+        out = fn(*args, **kwargs)
+        for where, t, copy in before:
+            expect(_same(t.detach(), copy),
+                   f"your function changed its argument {where} in place (a tensor of shape {tuple(copy.shape)}): "
+                   f"the caller's tensor is overwritten. Hint: compute on new tensors (X = X - m, X.exp()), "
+                   f"not in place (X -= m, X.sub_(m), X.exp_()).")
+        return out
+    return watched
 
 
 def rounded(t, digits=4):
@@ -72,10 +113,14 @@ def run(name, cases):
         random.setstate(py_state)
 
 
+CASE_SECONDS = 30  # each case is a few small tensors: longer means a loop that never ends
+
+
 def _run_cases(name, cases):
     for i, (what, case) in enumerate(cases, start=1):
         try:
-            case()
+            with _time_limit(CASE_SECONDS):
+                case()
         except _Fail as e:
             print(f"✗ {name}: check {i} of {len(cases)} failed — {what}.\n  {e}")
             return CheckResult(name, False)
@@ -85,3 +130,23 @@ def _run_cases(name, cases):
             return CheckResult(name, False)
     print(f"✓ {name}: all {len(cases)} checks passed ({'; '.join(w for w, _ in cases)}).")
     return CheckResult(name, True)
+
+
+@contextlib.contextmanager
+def _time_limit(seconds):
+    """Fail the case after `seconds` of wall time (SIGALRM: Unix, main thread only; elsewhere no limit)."""
+    if not hasattr(signal, "setitimer") or threading.current_thread() is not threading.main_thread():
+        yield
+        return
+
+    def too_long(signum, frame):
+        raise _Fail(f"it did not finish within {seconds} s (these are a few small tensors). Hint: a loop whose "
+                    f"condition never changes, or a generator that never stops?")
+
+    previous = signal.signal(signal.SIGALRM, too_long)
+    signal.setitimer(signal.ITIMER_REAL, seconds)
+    try:
+        yield
+    finally:
+        signal.setitimer(signal.ITIMER_REAL, 0)
+        signal.signal(signal.SIGALRM, previous)

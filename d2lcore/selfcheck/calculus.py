@@ -4,7 +4,7 @@ import torch
 from ._runner import expect as _expect, rounded, run as _run, shape_of, takes_implementations
 
 
-@takes_implementations(2)
+@takes_implementations(2, pure=True)
 def check_gradient(f, grad_f, shape=(4,)):
     """Check a closed-form gradient: grad_f(x) must equal the gradient of the scalar f(x).
 

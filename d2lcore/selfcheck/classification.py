@@ -4,7 +4,7 @@ import torch
 from ._runner import expect as _expect, rounded, run as _run, shape_of, takes_implementations
 
 
-@takes_implementations(1)
+@takes_implementations(1, pure=True)
 def check_softmax(softmax):
     """Check softmax(X) for X (n, q) rows of scores."""
     g = torch.Generator().manual_seed(0)
@@ -43,7 +43,7 @@ def check_softmax(softmax):
                             ("logits of 1000 give no nan", no_overflow)])
 
 
-@takes_implementations(1)
+@takes_implementations(1, pure=True)
 def check_cross_entropy(cross_entropy):
     """Check cross_entropy(y_hat, y): y_hat (n, q) probabilities, y (n,) int64 labels -> (n,)."""
     y_hat = torch.tensor([[0.1, 0.3, 0.6], [0.3, 0.2, 0.5], [0.8, 0.1, 0.1]])
@@ -77,7 +77,7 @@ def check_cross_entropy(cross_entropy):
 
 
 
-@takes_implementations(1)
+@takes_implementations(1, pure=True)
 def check_cross_entropy_from_logits(cross_entropy_from_logits):
     """Check cross_entropy_from_logits(o, y): o (n, q) float logits, y (n,) int64 labels -> (n,) losses."""
     g = torch.Generator().manual_seed(2)
@@ -114,7 +114,7 @@ def check_cross_entropy_from_logits(cross_entropy_from_logits):
                                               ("shift invariance", shift_invariant)])
 
 
-@takes_implementations(1)
+@takes_implementations(1, pure=True)
 def check_accuracy(accuracy):
     """Check accuracy(y_hat, y): y_hat (n, q) scores or (n,) predicted labels, y (n,) -> number correct."""
     scores = torch.tensor([[0.1, 0.9, 0.0], [0.8, 0.1, 0.1], [0.2, 0.3, 0.5], [0.0, 0.4, 0.6]])

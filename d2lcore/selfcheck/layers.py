@@ -4,7 +4,7 @@ import torch
 from ._runner import expect as _expect, rounded, run as _run, shape_of, takes_implementations
 
 
-@takes_implementations(1)
+@takes_implementations(1, pure=True)
 def check_dropout(dropout):
     """Check dropout(X, p): zero each entry with probability p, scale survivors by 1/(1-p)."""
     X = torch.ones(200, 500)

@@ -79,7 +79,7 @@ def check_data_iter(data_iter):
 
 
 
-@takes_implementations(1)
+@takes_implementations(1, pure=True)
 def check_squared_loss(squared_loss):
     """Check squared_loss(y_hat, y): y_hat (n, 1), y (n,) or (n, 1) -> (n, 1), elementwise (ŷ - y)² / 2."""
     y_hat = torch.tensor([[1.0], [2.0], [4.0]])

@@ -4,7 +4,7 @@ import torch
 from ._runner import expect as _expect, run as _run, takes_implementations
 
 
-@takes_implementations(3)
+@takes_implementations(3, pure=True)
 def check_quantize(qparams, quantize, dequantize):
     """Check qparams(x) -> (scale, zero_point), quantize(x, scale, zero_point) -> uint8 and
     dequantize(q, scale, zero_point) -> float32, for the affine scheme x ≈ scale * (q - zero_point)."""
