@@ -1,6 +1,6 @@
 """What a lesson's Run All costs: wall time, kernel CPU time and the kernel's peak memory.
 
-    .venv/bin/python benchmarks/run_all.py                          # every lesson, quiet machine
+    .venv/bin/python benchmarks/run_all.py                          # every lesson and solutions notebook
     .venv/bin/python benchmarks/run_all.py notebooks/04_*.ipynb --busy 2
     .venv/bin/python benchmarks/run_all.py notebooks/04_*.ipynb --busy 2 --against OMP_NUM_THREADS=1
 
@@ -62,7 +62,8 @@ def run(path, env):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("notebooks", nargs="*", type=pathlib.Path,
-                        default=sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")))
+                        default=sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+                        + sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")))
     parser.add_argument("--busy", type=int, default=0, help="busy loops beside each notebook (default 0)")
     parser.add_argument("--env", action="append", default=[], metavar="NAME=VALUE",
                         help="set in the kernel's environment, e.g. OMP_NUM_THREADS=1")
@@ -78,7 +79,7 @@ def main():
         header += f" wall s with {' '.join(args.against)} | ratio |"
     print(header)
     print("|---" * header.count(" | ") + "|---|")
-    total = 0.0
+    totals = {}  # lessons, and worked solutions (each of which runs its lesson first)
     for path in args.notebooks:
         loops = [multiprocessing.Process(target=_busy, daemon=True) for _ in range(args.busy)]
         for p in loops:
@@ -90,12 +91,14 @@ def main():
             for p in loops:
                 p.terminate()
                 p.join()
-        total += wall
+        kind = "solutions notebooks" if path.stem.endswith("_solutions") else "lessons"
+        totals.setdefault(kind, []).append(wall)
         row = f"| {path.stem} | {wall:.1f} | {cpu:.1f} | {hwm / 1024:.2f} | {pss / 1024:.2f} |"
         if other is not None:
             row += f" {other:.1f} | {wall / other:.1f}x |"
         print(row, flush=True)
-    print(f"\n{len(args.notebooks)} notebooks, {total:.0f} s in all")
+    print("\n" + "; ".join(f"{len(walls)} {kind}: {sum(walls):.0f} s in all, the longest {max(walls):.1f} s"
+                            for kind, walls in totals.items()))
 
 
 if __name__ == "__main__":

@@ -5,7 +5,9 @@
 
 Uses nbconvert's HTML exporter on the committed (executed) notebooks: nothing is re-run, so the
 site shows exactly the outputs CI checked. Each page gets a bar with links to the previous lesson,
-the index and the next lesson.
+the index and the next lesson. Each lesson's worked solutions (notebooks/solutions/) get a page of
+their own, `NN_topic_solutions.html`, linked from the lesson's Exercises and from the index, with
+every solution folded as in JupyterLab.
 
 The site works offline, as plain files: MathJax is copied from the `jupyter-server-mathjax`
 package into `mathjax/` (nbconvert would load it from a CDN) and set to the STIX-Web fonts that
@@ -80,6 +82,19 @@ document.querySelectorAll(".jp-CodeCell.celltag_solution").forEach(function (cel
 """
 
 
+def render(exporter, nb, title, bar):
+    """One page: nbconvert's HTML with MathJax served from the site, the bars and the folding."""
+    body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
+    body = body.replace(f'<script src="{exporter.require_js_url}"></script>', "", 1)
+    mathjax_tag = f'<script src="{MATHJAX_URL}"'
+    assert mathjax_tag in body, "nbconvert's MathJax tag moved: update MATHJAX_SETUP's placement"
+    body = body.replace(mathjax_tag, MATHJAX_SETUP + mathjax_tag, 1)
+    # links between a lesson and its solutions point at notebooks; on the site, at their pages
+    body = re.sub(r'href="(?:solutions/|\.\./)?([0-9][0-9]_[a-z0-9_]+)\.ipynb"', r'href="\1.html"', body)
+    body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, body, count=1)
+    return body.replace("</body>", bar + FOLD_SOLUTIONS + "</body>", 1)
+
+
 def build(out_dir, notebooks_dir=ROOT / "notebooks"):
     out_dir = pathlib.Path(out_dir)
     out_dir.mkdir(parents=True, exist_ok=True)
@@ -88,25 +103,28 @@ def build(out_dir, notebooks_dir=ROOT / "notebooks"):
         raise SystemExit(f"no lessons (NN_topic.ipynb) found in {notebooks_dir}")
     shutil.copytree(MATHJAX_SRC, out_dir / "mathjax", dirs_exist_ok=True)
     exporter = HTMLExporter(template_name="lab", mathjax_url=MATHJAX_URL)
-    require_tag = f'<script src="{exporter.require_js_url}"></script>'
     lessons = []
     for p in paths:
         nb = nbformat.read(p, as_version=4)
         lessons.append((p, nb, p.stem + ".html", lesson_title(nb, p.stem)))
+    written = []
     for i, (p, nb, page, title) in enumerate(lessons):
-        body, _ = exporter.from_notebook_node(nb, resources={"metadata": {"name": title}})
-        body = body.replace(require_tag, "", 1)
-        mathjax_tag = f'<script src="{MATHJAX_URL}"'
-        assert mathjax_tag in body, "nbconvert's MathJax tag moved: update MATHJAX_SETUP's placement"
-        body = body.replace(mathjax_tag, MATHJAX_SETUP + mathjax_tag, 1)
         prev_page = lessons[i - 1][2:] if i > 0 else None
         next_page = lessons[i + 1][2:] if i + 1 < len(lessons) else None
-        bar = nav_bar(prev_page, next_page)
-        body = re.sub(r"(<body[^>]*>)", lambda m: m.group(1) + bar, body, count=1)
-        body = body.replace("</body>", bar + FOLD_SOLUTIONS + "</body>", 1)
-        (out_dir / page).write_text(body, encoding="utf-8")
-    items = "\n".join(f'<li><a href="{html.escape(page)}">{html.escape(title)}</a></li>'
-                      for _, _, page, title in lessons)
+        (out_dir / page).write_text(render(exporter, nb, title, nav_bar(prev_page, next_page)), encoding="utf-8")
+        written.append(page)
+        solutions = p.parent / "solutions" / f"{p.stem}_solutions.ipynb"
+        if solutions.is_file():
+            sol = nbformat.read(solutions, as_version=4)
+            sol_page = f"{p.stem}_solutions.html"
+            # the solutions page sits between its lesson and the next one
+            bar = nav_bar((page, title), next_page)
+            (out_dir / sol_page).write_text(render(exporter, sol, lesson_title(sol, sol_page), bar), encoding="utf-8")
+            written.append(sol_page)
+    items = "\n".join(
+        f'<li><a href="{html.escape(page)}">{html.escape(title)}</a>'
+        + (f' · <a href="{p.stem}_solutions.html">worked solutions</a>' if f"{p.stem}_solutions.html" in written else "")
+        + "</li>" for p, _, page, title in lessons)
     (out_dir / "index.html").write_text(
         '<!DOCTYPE html><html><head><meta charset="utf-8"><title>d2lcore: linear neural networks</title>'
         '</head><body style="font-family:sans-serif;max-width:50em;margin:2em auto">'
@@ -114,10 +132,9 @@ def build(out_dir, notebooks_dir=ROOT / "notebooks"):
         "<p>A read-only copy of the course, with the outputs the test suite checked. "
         "To run the lessons yourself: <code>./course lab</code>.</p>"
         f"<ol start=\"0\">{items}</ol></body></html>", encoding="utf-8")
-    return [page for _, _, page, _ in lessons]
-
+    return written
 
 if __name__ == "__main__":
     out = sys.argv[1] if len(sys.argv) > 1 else ROOT / "_site"
     pages = build(out)
-    print(f"wrote {len(pages)} lessons and index.html to {out}")
+    print(f"wrote {len(pages)} pages (lessons and their worked solutions) and index.html to {out}")

@@ -495,17 +495,21 @@ def lesson_15(s):
 
 
 def _run_lesson(notebook, replacements, skip=()):
-    """A lesson's own code cells run in one namespace, each `old` text replaced by `new` (every one
-    must be found exactly once) and its asserts left out, so that a failing claim is measured, not
+    """A lesson's own code cells, then its worked solutions' (notebooks/solutions/), run in one
+    namespace, each `old` text replaced by `new` (every one must be found exactly once) and its asserts left out, so that a failing claim is measured, not
     raised; cells containing any text of `skip` (figures) are left out too."""
     import contextlib
     import io
     import torch
 
-    nb = json.loads((ROOT / "notebooks" / notebook).read_text(encoding="utf-8"))
+    lesson = ROOT / "notebooks" / notebook
+    solutions = lesson.parent / "solutions" / f"{lesson.stem}_solutions.ipynb"
+    cells = [cell for path in (lesson, solutions) for cell in json.loads(path.read_text(encoding="utf-8"))["cells"]]
     lines = []
-    for cell in nb["cells"]:
+    for cell in cells:
         src = "".join(cell["source"])
+        if "d2l.infra.run_lesson(" in src:
+            continue  # the solutions notebook's first cell: the lesson's cells, already read here
         if cell["cell_type"] == "code" and not any(k in src for k in skip):
             lines += [line for line in src.splitlines() if not line.startswith("assert ")]
     src = "\n".join(lines)

@@ -79,7 +79,7 @@ def test_every_formula_of_the_site_is_typeset_offline_with_fonts_that_exist(site
     page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
                else (remote.append(r.request.url), r.abort())[1])
     typeset = {}
-    for name in LESSONS:
+    for name in LESSONS + [f"{lesson}_solutions" for lesson in LESSONS]:
         page.goto((site / f"{name}.html").as_uri())
         page.wait_for_function("() => window.MathJax && MathJax.isReady && MathJax.Hub.queue.pending === 0 && "
                                "!document.documentElement.classList.contains('d2l-typesetting')", timeout=30000)
@@ -99,13 +99,19 @@ FOLDED = """() => ({
         .filter(e => e.checkVisibility()).length})"""
 
 
-def test_solutions_on_the_site_start_folded_and_open_on_a_click(site, page):
+def test_a_lesson_on_the_site_shows_no_answer_and_links_to_its_folded_solutions(site, page):
     page.goto((site / f"{CAPSTONE}.html").as_uri())
+    page.wait_for_selector(".jp-Cell")
+    assert page.locator("details.d2l-solution").count() == 0  # the lesson: hints only (issue 29)
+    shown = page.evaluate(FOLDED)
+    assert shown["details"] == [False] and shown["hidden_text"] == 0, shown  # the hints, folded
+    page.locator(f".jp-RenderedMarkdown a[href='{CAPSTONE}_solutions.html']").click()  # the Exercises' link
+    page.wait_for_url(f"**/{CAPSTONE}_solutions.html")
     page.wait_for_selector(".jp-Cell")
     boxes = page.locator("details.d2l-solution")
     assert boxes.count() == 5  # one per exercise, each around its code cell
     shown = page.evaluate(FOLDED)
-    assert shown["details"] == [False] * 6 and shown["hidden_text"] == 0, shown  # the hints and 5 solutions
+    assert shown["details"] == [False] * 5 and shown["hidden_text"] == 0, shown  # the 5 solutions' text
     code = boxes.first.locator(".jp-InputArea")
     assert not code.is_visible() and not boxes.first.evaluate("d => d.open")
     boxes.first.locator("summary").click()
@@ -340,20 +346,36 @@ def test_a_training_cell_leaves_its_figure_and_no_gap_where_the_epochs_bars_were
     assert _errors_shown(page) == []
 
 
-def test_hints_and_solutions_start_folded_in_jupyterlab_and_open_on_a_click(page, lab):
+# what the active notebook tab shows (others stay in the page, hidden)
+ACTIVE = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+
+
+def test_hints_fold_in_the_lesson_and_its_link_opens_the_folded_solutions_in_jupyterlab(page, lab):
     url, token, _ = lab
     page.goto(f"{url}/lab/tree/{CAPSTONE}.ipynb?token={token}&reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
     _wait_for_kernel(page)
     shown = page.evaluate(FOLDED)
-    assert shown["details"] == [False] * 6 and shown["hidden_text"] == 0, shown  # rendered, and closed
+    assert shown["details"] == [False] and shown["hidden_text"] == 0, shown  # the hints: rendered, and closed
+    assert page.locator(".jp-CodeCell .jp-InputPlaceholder").count() == 0  # no solution in the lesson
+    page.locator(".jp-RenderedMarkdown details summary").first.click()
+    assert page.evaluate(FOLDED)["details"] == [True]
+    # the Exercises' link opens the solutions notebook in JupyterLab, in a tab of its own
+    link = page.locator(".jp-RenderedMarkdown a:has-text('the worked solutions to these exercises')")
+    assert f"/files/solutions/{CAPSTONE}_solutions.ipynb?" in link.get_attribute("href")  # made absolute by JupyterLab
+    link.click()
+    page.wait_for_selector(f".lm-TabBar-tab:has-text('{CAPSTONE}_solutions.ipynb')", timeout=60000)
+    page.wait_for_selector(f"{ACTIVE} .jp-CodeCell .jp-InputPlaceholder", timeout=60000)
+    _wait_for_kernel(page)
+    folded = page.evaluate(f"""() => [...document.querySelectorAll('{ACTIVE} .jp-RenderedMarkdown details')]
+        .map(d => d.open)""")
+    assert folded == [False] * 5, folded  # the five solutions' text, closed
     # the five solution code cells: input and output folded to JupyterLab's placeholders
-    inputs = page.locator(".jp-CodeCell .jp-InputPlaceholder")
-    assert inputs.count() == 5 and page.locator(".jp-CodeCell .jp-OutputPlaceholder").count() == 5
-    page.locator(".jp-RenderedMarkdown details summary").nth(1).click()
-    assert page.evaluate(FOLDED)["details"][:2] == [False, True]
+    inputs = page.locator(f"{ACTIVE} .jp-CodeCell .jp-InputPlaceholder")
+    assert inputs.count() == 5 and page.locator(f"{ACTIVE} .jp-CodeCell .jp-OutputPlaceholder").count() == 5
     inputs.first.click()  # a click on the bar opens the code
-    page.wait_for_function("() => document.querySelectorAll('.jp-CodeCell .jp-InputPlaceholder').length === 4")
+    page.wait_for_function(f"() => document.querySelectorAll('{ACTIVE} .jp-CodeCell .jp-InputPlaceholder')"
+                           ".length === 4")
     assert _errors_shown(page) == []
 
 

@@ -18,9 +18,11 @@ spec.loader.exec_module(cm)
 
 
 def lesson_code(lesson):
+    """The code of a lesson and of its worked solutions (notebooks/solutions/)."""
     (path,) = (ROOT / "notebooks").glob(f"{lesson}_*.ipynb")
-    nb = json.loads(path.read_text(encoding="utf-8"))
-    return "\n".join("".join(c["source"]) for c in nb["cells"] if c["cell_type"] == "code")
+    solutions = path.parent / "solutions" / f"{path.stem}_solutions.ipynb"
+    cells = [c for p in (path, solutions) for c in json.loads(p.read_text(encoding="utf-8"))["cells"]]
+    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
 
 
 @pytest.mark.parametrize("claim", cm.CLAIMS, ids=lambda c: f"{c.lesson}: {c.what}")

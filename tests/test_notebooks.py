@@ -2,7 +2,8 @@
 
 nbval re-executes the notebooks; these checks catch what it cannot see: a cell never
 executed (nbval skips it), cells run out of order, a stored error or warning, a lesson
-missing from the README, a notebook that is not a lesson (goals, exercises).
+missing from the README, a notebook that is not a lesson (goals, exercises), a lesson and its
+worked-solutions notebook (notebooks/solutions/) drifting apart.
 """
 import ast
 import json
@@ -13,7 +14,8 @@ import nbformat
 import pytest
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))
+NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))  # the lessons
+SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))  # their worked solutions, one each
 README = (ROOT / "README.md").read_text(encoding="utf-8")
 
 
@@ -27,22 +29,38 @@ def test_lessons_are_numbered_00_01_02_without_gaps():
     assert numbers == list(range(len(NOTEBOOKS)))
 
 
-@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
-def nb(request):
-    path = request.param
+def read(path):
     nb = nbformat.read(path, as_version=4)
     nbformat.validate(nb)
     nb.path = path
     return nb
 
 
-def test_every_code_cell_was_executed_top_to_bottom(nb):
+def lesson_of(solutions_path):
+    return solutions_path.parents[1] / solutions_path.name.replace("_solutions.ipynb", ".ipynb")
+
+
+@pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
+def nb(request):
+    """A lesson."""
+    return read(request.param)
+
+
+@pytest.fixture(params=NOTEBOOKS + SOLUTIONS, ids=lambda p: p.name)
+def any_nb(request):
+    """A lesson or a worked-solutions notebook: both run under nbval, with the same hygiene."""
+    return read(request.param)
+
+
+def test_every_code_cell_was_executed_top_to_bottom(any_nb):
+    nb = any_nb
     counts = [c.execution_count for c in code_cells(nb)]
     assert None not in counts, f"{nb.path.name}: cells never executed (nbval would not compare them)"
     assert counts == list(range(1, len(counts) + 1)), f"{nb.path.name}: re-run it top to bottom"
 
 
-def test_only_cells_marked_to_raise_store_an_error(nb):
+def test_only_cells_marked_to_raise_store_an_error(any_nb):
+    nb = any_nb
     for i, c in enumerate(code_cells(nb)):
         errors = [o for o in c.outputs if o.output_type == "error"]
         marked = "# NBVAL_RAISES_EXCEPTION" in c.source
@@ -54,7 +72,8 @@ def test_only_cells_marked_to_raise_store_an_error(nb):
             assert not errors, f"{nb.path.name} cell {i} stored an error: {errors[0].ename}"
 
 
-def test_outputs_hold_no_warnings_or_machine_paths(nb):
+def test_outputs_hold_no_warnings_or_machine_paths(any_nb):
+    nb = any_nb
     for i, c in enumerate(code_cells(nb)):
         for o in c.outputs:
             text = json.dumps(o.get("text", "")) + json.dumps(o.get("data", {}).get("text/plain", ""))
@@ -82,7 +101,8 @@ def test_exercises_start_with_a_passing_self_check(nb):
         assert text.count("✓ ") == len(re.findall(r"^assert d2l\.check_", c.source, re.M)), text
 
 
-def test_no_cell_is_skipped_or_ignored_by_a_comment(nb):
+def test_no_cell_is_skipped_or_ignored_by_a_comment(any_nb):
+    nb = any_nb
     # a comment marker is visible to students and silently does nothing when mistyped; a skipped cell
     # is never run at all. What varies by machine is tagged (below) or masked by nbval_sanitize.cfg.
     for i, c in enumerate(nb.cells):
@@ -104,9 +124,12 @@ def _names(tree, kind):
 def varying_cells(nb):
     """Indices (in code_cells(nb)) of the cells whose results can vary by machine: a cell that trains
     or times, directly or through a function the notebook defines, or that reads a name a training
-    cell assigned (the model, its history)."""
+    cell assigned (the model, its history). A worked-solutions notebook first runs its lesson's
+    cells, so the lesson's functions and trained names count there too."""
     cells = code_cells(nb)
-    trees = [ast.parse(c.source) for c in cells]
+    path = getattr(nb, "path", None)
+    before = code_cells(read(lesson_of(path))) if path is not None and path.parent.name == "solutions" else []
+    trees = [ast.parse(c.source) for c in before + cells]
     functions = {n.name: n for t in trees for n in ast.walk(t) if isinstance(n, ast.FunctionDef)}
 
     def trains(tree, seen):
@@ -116,13 +139,13 @@ def varying_cells(nb):
         return any(trains(functions[f], seen | {f}) for f in called - seen if f in functions)
 
     varying, trained = set(), set()  # trained: names a training cell assigned (a model, its history)
-    for i, tree in enumerate(trees):
+    for i, tree in enumerate(trees, -len(before)):  # the lesson's cells (if any) get negative indices
         if trains(tree, set()):
             varying.add(i)
             trained |= _names(tree, ast.Store)
         elif _names(tree, ast.Load) & trained:
             varying.add(i)
-    return varying
+    return {i for i in varying if i >= 0}
 
 
 def tagged(nb):
@@ -144,7 +167,8 @@ def tagged_cell_problems(nb):
     return problems
 
 
-def test_output_is_ignored_only_where_a_training_result_is_printed_beside_its_asserted_bound(nb):
+def test_output_is_ignored_only_where_a_training_result_is_printed_beside_its_asserted_bound(any_nb):
+    nb = any_nb
     assert not tagged_cell_problems(nb), f"{nb.path.name}: {tagged_cell_problems(nb)}"
 
 
@@ -170,19 +194,69 @@ def test_tagging_a_deterministic_cell_fails():
 
 def test_the_readme_lists_the_cells_whose_output_is_not_compared(nb):
     table = README.split("cells whose output is not compared", 1)[-1].split("\n\n")[1]  # the table after the words
-    rows = dict(re.findall(r"^\| (\d\d) \| (\d+) \|", table, re.M))
-    assert int(rows.get(nb.path.name[:2], 0)) == len(tagged(nb)), (
-        f"{nb.path.name} has {len(tagged(nb))} cells tagged {IGNORED}: update the README's list (section Tests)")
+    rows = {k: (int(a), int(b)) for k, a, b in re.findall(r"^\| (\d\d) \| (\d+) \| (\d+) \|", table, re.M)}
+    counted = (len(tagged(nb)), len(tagged(read(solutions_of(nb.path)))))
+    assert rows.get(nb.path.name[:2], (0, 0)) == counted, (
+        f"{nb.path.name} and its solutions have {counted} cells tagged {IGNORED}: update the README's list "
+        "(section Tests)")
+
+
+# --- a lesson and its worked solutions --------------------------------------------------------
+
+def solutions_of(lesson_path):
+    return lesson_path.parent / "solutions" / f"{lesson_path.stem}_solutions.ipynb"
+
+
+def numbered_lists(nb):
+    """The exercise lists of a lesson: its untagged markdown cells after "## Exercises" with "N. " lines."""
+    k = next(i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and c.source.startswith("## Exercises"))
+    return [c.source.strip() for c in nb.cells[k:] if c.cell_type == "markdown" and not c.metadata.get("tags")
+            and re.search(r"^\d+\. ", c.source, re.M)]
+
+
+def test_every_lesson_has_one_worked_solutions_notebook_and_no_solutions_of_its_own(nb):
+    assert [p.name for p in SOLUTIONS] == [f"{p.stem}_solutions.ipynb" for p in NOTEBOOKS]
+    # Run All of a lesson runs the lesson only and shows no answer (issue #29)
+    assert not [c for c in nb.cells if "solution" in c.metadata.get("tags", [])], nb.path.name
+    target = f"solutions/{solutions_of(nb.path).name}"
+    links = [i for i, c in enumerate(nb.cells) if c.cell_type == "markdown" and f"]({target})" in c.source]
+    exercises = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Exercises"))
+    assert [i for i in links if i > exercises], f"{nb.path.name}: the Exercises should link to {target}"
+
+
+@pytest.fixture(params=SOLUTIONS, ids=lambda p: p.name)
+def sol(request):
+    return read(request.param)
+
+
+def test_worked_solutions_run_their_lesson_first_and_repeat_its_exercises_word_for_word(sol):
+    lesson = read(lesson_of(sol.path))
+    title = re.match(r"# (\d\d) · (.+)", lesson.cells[0].source)
+    assert sol.cells[0].source.startswith(f"# {title[1]} · {title[2]} — worked solutions\n"), sol.cells[0].source[:80]
+    assert f"](../{lesson.path.name})" in sol.cells[0].source  # a link back to the lesson
+    setup = code_cells(sol)[0]
+    assert f'd2l.infra.run_lesson("../{lesson.path.name}")' in setup.source
+    ran = "".join(o.get("text", "") for o in setup.outputs)
+    assert ran == f"ran the {len(code_cells(lesson))} code cells of {lesson.path.name}: their names are defined " \
+                  "here (outputs hidden)\n", ran
+    # a solution answers the exercise as the lesson asks it: the same words, not a copy that drifted
+    (exercises,) = [c for c in sol.cells if c.cell_type == "markdown" and c.source.startswith("## Exercises")]
+    assert exercises.source == "## Exercises\n\n" + "\n\n".join(numbered_lists(lesson)), \
+        f"{sol.path.name}: copy the lesson's exercises again"
+    after = sol.cells[sol.cells.index(exercises) + 1:]
+    assert after and all("solution" in c.metadata.get("tags", []) for c in after), sol.path.name
 
 
 def test_listed_in_the_readme(nb):
     assert nb.path.name in README
 
 
-def test_kernel_is_the_standard_python3(nb):
+def test_kernel_is_the_standard_python3(any_nb):
+    nb = any_nb
     assert nb.metadata["kernelspec"]["name"] == "python3"
 
 
-def test_no_widget_state_is_stored(nb):
+def test_no_widget_state_is_stored(any_nb):
+    nb = any_nb
     # headless runs draw a static figure; stored widget models only churn diffs (random ids)
     assert "widgets" not in nb.metadata, f"{nb.path.name}: re-execute with ./course execute"

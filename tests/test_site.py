@@ -1,4 +1,4 @@
-"""The read-only HTML version of the course: every lesson rendered, linked both ways."""
+"""The read-only HTML version of the course: every lesson and its worked solutions rendered, linked both ways."""
 import html.parser
 import pathlib
 import subprocess
@@ -35,8 +35,13 @@ def test_the_site_command_renders_every_lesson_with_working_navigation(tmp_path)
                          capture_output=True, text=True, timeout=300)
     assert run.returncode == 0, run.stderr
     index = parse(out / "index.html")
-    assert [h for h in index.hrefs] == [f"{name}.html" for name in LESSONS]
+    assert [h for h in index.hrefs] == [f"{name}{kind}.html" for name in LESSONS for kind in ("", "_solutions")]
     for i, name in enumerate(LESSONS):
+        # a lesson's Exercises link to its solutions page, which links back (the notebooks' links, rewritten)
+        assert f"{name}_solutions.html" in parse(out / f"{name}.html").hrefs
+        solutions = parse(out / f"{name}_solutions.html")
+        assert f"{name}.html" in solutions.hrefs and not [h for h in solutions.hrefs if h.endswith(".ipynb")]
+        assert solutions.scripts == parse(out / f"{name}.html").scripts  # the same offline MathJax
         page = parse(out / f"{name}.html")
         local = {h for h in page.hrefs if h.endswith(".html") and "://" not in h}
         assert "index.html" in local

@@ -1,4 +1,5 @@
-"""Every lesson presents as slides: RISE metadata on every cell, no slide longer than a screen."""
+"""Every lesson presents as slides: RISE metadata on every cell, no slide longer than a screen; hints
+fold in the lesson, worked solutions fold in the lesson's solutions notebook (notebooks/solutions/)."""
 import importlib.util
 import pathlib
 import re
@@ -11,6 +12,7 @@ spec = importlib.util.spec_from_file_location("slides", ROOT / "scripts" / "slid
 slides = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(slides)
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*_solutions.ipynb"))
 
 
 @pytest.fixture(params=NOTEBOOKS, ids=lambda p: p.name)
@@ -66,8 +68,8 @@ def test_no_slide_is_longer_than_a_screen(nb):
 
 
 def test_the_committed_metadata_is_what_the_rules_give():
-    stale = [p.name for p in NOTEBOOKS if slides.apply(p, check=True)]
-    assert not stale, f"run: python scripts/slides.py notebooks/*.ipynb  ({stale})"
+    stale = [p.name for p in NOTEBOOKS + SOLUTIONS if slides.apply(p, check=True)]
+    assert not stale, f"run: python scripts/slides.py notebooks/*.ipynb notebooks/solutions/*.ipynb  ({stale})"
 
 
 def _folded(cell):
@@ -82,12 +84,22 @@ def test_only_hints_and_solutions_are_left_out_of_the_slides_and_solution_code_s
             assert c.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
 
 
-def test_hints_and_solutions_fold_themselves_and_follow_the_exercises(nb):
+@pytest.fixture(params=NOTEBOOKS + SOLUTIONS, ids=lambda p: p.name)
+def any_nb(request):
+    nb = nbformat.read(request.param, as_version=4)
+    nb.path = request.param
+    return nb
+
+
+def test_hints_and_solutions_fold_themselves_and_follow_the_exercises(any_nb):
+    nb = any_nb
     exercises = next(i for i, c in enumerate(nb.cells) if c.source.startswith("## Exercises"))
     for i, c in enumerate(nb.cells):
         if not _folded(c):
             continue
         assert i > exercises, f"{nb.path.name}: a hint or solution before the Exercises: {c.source[:60]!r}"
+        if c.cell_type == "code":  # folded to a bar in JupyterLab: a click opens it
+            assert c.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}, nb.path.name
         if c.cell_type == "markdown":
             text = c.source.strip()
             assert text.startswith("<details><summary>") and text.endswith("</details>"), c.source[:60]
@@ -105,12 +117,19 @@ def _exercise_numbers(nb):
     return numbers
 
 
-def test_every_exercise_has_hints_and_a_worked_solution(nb):
-    # students working alone (issue 19): one "Hints" box, and solution boxes that cover every exercise
+def _titles(nb):
     summaries = [re.match(r"<details><summary><b>([^<]*)</b>", c.source.strip())
                  for c in nb.cells if c.cell_type == "markdown" and _folded(c)]
-    titles = [m[1] for m in summaries if m]
-    assert titles.count("Hints") == 1, f"{nb.path.name}: {titles}"
-    solved = {int(n) for t in titles if t.startswith("Solution") for n in re.findall(r"\d+", t)}
+    return [m[1] for m in summaries if m]
+
+
+def test_every_exercise_has_hints_and_a_worked_solution(nb):
+    # students working alone (issue 19): one "Hints" box in the lesson, and solution boxes that cover
+    # every exercise in its solutions notebook (issue 29: Run All of a lesson shows no answer)
+    assert _titles(nb) == ["Hints"], f"{nb.path.name}: {_titles(nb)}"
+    sol = nbformat.read(ROOT / "notebooks" / "solutions" / f"{nb.path.stem}_solutions.ipynb", as_version=4)
+    titles = _titles(sol)
+    assert titles and all(t.startswith("Solution") for t in titles), titles
+    solved = {int(n) for t in titles for n in re.findall(r"\d+", t)}
     assert _exercise_numbers(nb) and solved == _exercise_numbers(nb), (
         f"{nb.path.name}: exercises {sorted(_exercise_numbers(nb))}, solutions for {sorted(solved)}")
