@@ -63,7 +63,8 @@ def test_a_missing_lesson_says_where_it_was_looked_for(ran):
     assert printed(ran[3]) == "FileNotFoundError\n"
 
 
-def test_outside_a_kernel_it_says_where_to_run(tmp_path):
+def test_outside_a_kernel_it_says_where_to_run(tmp_path, monkeypatch):
+    monkeypatch.setattr("IPython.get_ipython", lambda: None)  # other tests may have made a shell in this process
     lesson = notebook(tmp_path / "01_lesson.ipynb", "x = 1")
     with pytest.raises(RuntimeError, match="IPython kernel"):
         run_lesson(pathlib.Path(lesson))

@@ -26,7 +26,6 @@ def run_lesson(path, shell=None):
     the lesson's cell number and the error.
     """
     from IPython import get_ipython
-    from IPython.utils.capture import capture_output
 
     shell = shell or get_ipython()
     if shell is None:
@@ -37,6 +36,19 @@ def run_lesson(path, shell=None):
         raise FileNotFoundError(f"no lesson at {path.resolve()}: expected the lesson beside this notebook's "
                                 "folder (solutions/ is a folder of notebooks/)")
     nb = nbformat.read(path, as_version=4)
+    # the output is hidden, so no figure need be rendered to PNG for it: plain text only meanwhile
+    formats = shell.display_formatter.active_types
+    shell.display_formatter.active_types = ["text/plain"]
+    try:
+        ran = _run_cells(shell, path, nb)
+    finally:
+        shell.display_formatter.active_types = formats
+    print(f"ran the {ran} code cells of {path.name}: their names are defined here (outputs hidden)")
+
+
+def _run_cells(shell, path, nb):
+    from IPython.utils.capture import capture_output
+
     ran = 0
     for number, cell in enumerate(nb.cells, 1):
         if cell.cell_type != "code" or not cell.source.strip():
@@ -55,7 +67,7 @@ def run_lesson(path, shell=None):
         finally:
             _close_figures()
         ran += 1
-    print(f"ran the {ran} code cells of {path.name}: their names are defined here (outputs hidden)")
+    return ran
 
 
 def _close_figures():
