@@ -1,0 +1,483 @@
+"""`./course test-hub`: simulated students on the class hub (./course hub), and the class's guarantees.
+
+    ./course test-hub                        # 5, 10 and 20 students: lessons 01 and 04 at once
+    ./course test-hub --students 2 --checks  # CI's smoke test: 2 students, then the checks below
+
+Starts a hub of its own (its own state folder and ports, the class's environment in D2L_HUB_DIR),
+then for N students at once, each through the hub's REST API and their server's kernel websocket,
+as a browser would: a Unix account and a server started, the lessons read from the student's own
+copy (nbgitpuller's), every code cell of each lesson executed in a fresh kernel (a cell must not
+fail unless the lesson tags it raises-exception). Reports server start and lesson times
+(p50/p95/max), failures, peak memory (PSS of the students' processes), the hub API's latency
+under the load, and how long culling takes to give the memory back. --checks adds: students cannot
+read each other's files; a lesson a student edited survives an update of the course; Fashion-MNIST
+is one shared read-only copy; a kernel over the memory limit dies while the server lives; a hub
+restarted mid-class finds the servers and files still there.
+
+Simulated students are Unix accounts d2lload01, d2lload02, ...; all are removed at the end.
+"""
+import argparse
+import asyncio
+import json
+import os
+import pathlib
+import pwd
+import secrets
+import shutil
+import signal
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+
+from tornado.httpclient import AsyncHTTPClient, HTTPClientError, HTTPRequest
+from tornado.websocket import websocket_connect
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+PREFIX = "d2lload"
+LESSONS = {"01": "01_linear_regression_scratch.ipynb", "04": "04_softmax_scratch.ipynb",
+           "00": "00_preliminaries.ipynb", "02": "02_linear_regression_concise.ipynb"}
+
+
+def free_port():
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pct(values, q):
+    values = sorted(values)
+    return values[min(len(values) - 1, int(round(q * (len(values) - 1))))] if values else float("nan")
+
+
+class Hub:
+    """A JupyterHub started from the class's files, with a service token for this test."""
+
+    def __init__(self, home, state, cull_timeout, mem_limit_gb):
+        self.home, self.state = home, state
+        self.port, self.token = free_port(), secrets.token_hex(16)
+        self.url = f"http://127.0.0.1:{self.port}"
+        self.env = dict(os.environ, D2L_HUB_DIR=str(home), D2L_HUB_STATE=str(state), D2L_HUB_URL=self.url,
+                        D2L_HUB_PORT=str(free_port()), D2L_HUB_PROXY_API_PORT=str(free_port()),
+                        D2L_HUB_COURSE_REPO=str(home / "course.git"), D2L_DATA_DIR=str(home / "data"),
+                        D2L_HUB_ADMINS="", D2L_HUB_API_TOKEN=self.token, D2L_HUB_CULL_TIMEOUT=str(cull_timeout),
+                        D2L_HUB_CULL_EVERY=str(max(10, cull_timeout // 4)),
+                        D2L_HUB_ACTIVITY_INTERVAL=str(max(10, cull_timeout // 4)), D2L_HUB_MEM_LIMIT_GB=str(mem_limit_gb),
+                        D2L_HUB_PROXY=str(home / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"))
+        self.proc = None
+
+    def start(self):
+        self.log = open(self.state / "hub.log", "a")
+        self.proc = subprocess.Popen([str(self.home / "venv" / "bin" / "jupyterhub"), "-f",
+                                      str(self.home / "hub" / "jupyterhub_config.py")],
+                                     cwd=self.state, env=self.env, stdout=self.log, stderr=subprocess.STDOUT)
+
+    def stop(self, proxy_too=False):
+        if self.proc and self.proc.poll() is None:
+            self.proc.send_signal(signal.SIGINT)
+            try:
+                self.proc.wait(30)
+            except subprocess.TimeoutExpired:
+                self.proc.kill()
+        if proxy_too:  # cleanup_proxy is off (servers survive a restart): stop the proxy ourselves
+            pid_file = self.state / "jupyterhub-proxy.pid"
+            if pid_file.exists():
+                try:
+                    os.kill(int(pid_file.read_text()), signal.SIGTERM)
+                except (ProcessLookupError, ValueError):
+                    pass
+
+    async def api(self, method, path, body=None, token=None, timeout=60):
+        req = HTTPRequest(f"{self.url}/hub/api{path}", method=method, request_timeout=timeout,
+                          headers={"Authorization": f"token {token or self.token}"},
+                          body=None if body is None and method == "GET" else json.dumps(body or {}),
+                          allow_nonstandard_methods=True)
+        resp = await AsyncHTTPClient().fetch(req, raise_error=False)
+        if resp.code >= 400:
+            raise RuntimeError(f"{method} {path}: {resp.code} {resp.body[:300]!r}")
+        return json.loads(resp.body) if resp.body else None
+
+    async def wait_up(self, timeout=120):
+        deadline = time.monotonic() + timeout
+        while True:
+            try:
+                await self.api("GET", "/", timeout=5)
+                return
+            except Exception:
+                if time.monotonic() > deadline or (self.proc and self.proc.poll() is not None):
+                    raise RuntimeError(f"the hub did not start: {(self.state / 'hub.log').read_text()[-3000:]}")
+                await asyncio.sleep(0.5)
+
+
+class Student:
+    def __init__(self, hub, name):
+        self.hub, self.name, self.token = hub, name, None
+        self.base = f"{hub.url}/user/{name}"
+
+    async def start_server(self, timeout=600):
+        if not self.token:  # the first start: the hub user is made (as the instructor's sign-up approval would)
+            await self.hub.api("POST", f"/users/{self.name}")
+        started = time.monotonic()
+        await self.hub.api("POST", f"/users/{self.name}/server")
+        while True:
+            user = await self.hub.api("GET", f"/users/{self.name}")
+            server = user.get("servers", {}).get("")
+            if server and server.get("ready"):
+                break
+            if not user.get("pending") and not server:
+                raise RuntimeError(f"{self.name}'s server failed to start")
+            if time.monotonic() - started > timeout:
+                raise RuntimeError(f"{self.name}'s server not ready after {timeout} s")
+            await asyncio.sleep(0.5)
+        elapsed = time.monotonic() - started
+        self.token = (await self.hub.api("POST", f"/users/{self.name}/tokens",
+                                         {"note": "load test", "expires_in": 7200}))["token"]
+        return elapsed
+
+    async def server(self, method, path, body=None):
+        req = HTTPRequest(f"{self.base}{path}", method=method, request_timeout=120,
+                          headers={"Authorization": f"token {self.token}"},
+                          body=None if body is None and method in ("GET", "DELETE") else json.dumps(body or {}),
+                          allow_nonstandard_methods=True)
+        resp = await AsyncHTTPClient().fetch(req)
+        return json.loads(resp.body) if resp.body else None
+
+    async def run_lesson(self, notebook):
+        """Every code cell of the student's own copy of the lesson, in a fresh kernel. Returns
+        (seconds, list of failures)."""
+        path = f"d2lcore/notebooks/{notebook}"
+        nb = (await self.server("GET", f"/api/contents/{path}?content=1"))["content"]
+        session = await self.server("POST", "/api/sessions", {"path": path, "type": "notebook", "name": notebook,
+                                                               "kernel": {"name": "python3"}})
+        kernel = session["kernel"]["id"]
+        failures, started = [], time.monotonic()
+        ws = await websocket_connect(HTTPRequest(
+            f"{self.base.replace('http', 'ws', 1)}/api/kernels/{kernel}/channels?session_id={uuid.uuid4().hex}",
+            headers={"Authorization": f"token {self.token}"}, request_timeout=600), max_message_size=2**28)
+        try:
+            for number, cell in enumerate(nb["cells"], 1):
+                if cell["cell_type"] != "code" or not "".join(cell["source"]).strip():
+                    continue
+                raises = "raises-exception" in cell.get("metadata", {}).get("tags", [])
+                # as nbclient does: a cell that raises on purpose must not abort the requests after it
+                status = await execute(ws, "".join(cell["source"]), self.name, stop_on_error=not raises)
+                if (status == "ok") == raises:
+                    failures.append(f"{self.name} {notebook} cell {number}: {status}")
+                    if not raises:
+                        break
+        finally:
+            ws.close()
+            await self.server("DELETE", f"/api/sessions/{session['id']}")
+        return time.monotonic() - started, failures
+
+
+async def execute(ws, code, username, timeout=1800, stop_on_error=True):
+    msg_id = uuid.uuid4().hex
+    await ws.write_message(json.dumps({
+        "header": {"msg_id": msg_id, "username": username, "session": uuid.uuid4().hex,
+                   "msg_type": "execute_request", "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": code, "silent": False, "store_history": True, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": stop_on_error}}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        raw = await asyncio.wait_for(ws.read_message(), timeout)
+        if raw is None:
+            return "connection closed"
+        if isinstance(raw, bytes):  # a binary frame (buffers): not a reply
+            continue
+        msg = json.loads(raw)
+        if msg.get("parent_header", {}).get("msg_id") == msg_id and msg.get("msg_type") == "execute_reply":
+            return msg["content"]["status"]
+    return "timed out"
+
+
+async def until_the_kernel_dies(ws, code, username, timeout):
+    """Run code that never ends; return what the kernel's status became ("restarting" or "dead" when the
+    memory limit killed it), or "timed out"."""
+    await ws.write_message(json.dumps({
+        "header": {"msg_id": uuid.uuid4().hex, "username": username, "session": uuid.uuid4().hex,
+                   "msg_type": "execute_request", "version": "5.3"},
+        "parent_header": {}, "metadata": {}, "channel": "shell", "buffers": [],
+        "content": {"code": code, "silent": False, "store_history": False, "user_expressions": {},
+                    "allow_stdin": False, "stop_on_error": True}}))
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        try:
+            raw = await asyncio.wait_for(ws.read_message(), deadline - time.monotonic())
+        except asyncio.TimeoutError:
+            break
+        if raw is None:
+            return "connection closed"
+        if isinstance(raw, str):
+            msg = json.loads(raw)
+            state = msg.get("content", {}).get("execution_state")
+            if msg.get("msg_type") == "status" and state in ("restarting", "dead"):
+                return state
+    return "timed out"
+
+
+def students_pss_mb(uids):
+    """PSS (MB) of every process of these users: what their servers and kernels cost the machine."""
+    total = 0
+    for proc in pathlib.Path("/proc").iterdir():
+        if not proc.name.isdigit():
+            continue
+        try:
+            if proc.stat().st_uid not in uids:
+                continue
+            rollup = (proc / "smaps_rollup").read_text()
+            total += next(int(line.split()[1]) for line in rollup.splitlines() if line.startswith("Pss:"))
+        except (OSError, StopIteration):
+            continue
+    return total / 1024
+
+
+async def sample(hub, uids, latencies, peak, stop):
+    while not stop.is_set():
+        t = time.monotonic()
+        try:
+            await hub.api("GET", "/users", timeout=60)
+            latencies.append(time.monotonic() - t)
+        except Exception:
+            latencies.append(float("inf"))
+        peak[0] = max(peak[0], students_pss_mb(uids()))
+        await asyncio.sleep(1)
+
+
+def uids_of(names):
+    out = set()
+    for n in names:
+        try:
+            out.add(pwd.getpwnam(n).pw_uid)
+        except KeyError:
+            pass
+    return out
+
+
+async def load(hub, n, lessons):
+    names = [f"{PREFIX}{k:02d}" for k in range(1, n + 1)]
+    students = [Student(hub, name) for name in names]
+    latencies, peak, stop = [], [0.0], asyncio.Event()
+    sampler = asyncio.create_task(sample(hub, lambda: uids_of(names), latencies, peak, stop))
+    starts, times, failures = [], {k: [] for k in lessons}, []
+
+    async def one(student):
+        try:
+            starts.append(await student.start_server())
+        except Exception as e:
+            failures.append(f"{student.name}: {e}")
+            return
+        for k in lessons:
+            try:
+                seconds, failed = await student.run_lesson(LESSONS[k])
+            except Exception as e:
+                seconds, failed = None, [f"{student.name} lesson {k}: {type(e).__name__}: {e}"]
+            failures.extend(failed)
+            if seconds is not None and not failed:
+                times[k].append(seconds)
+
+    began = time.monotonic()
+    await asyncio.gather(*(one(s) for s in students))
+    stop.set()
+    await sampler
+    report = {"students": n, "wall_s": time.monotonic() - began, "failures": failures,
+              "start_p50": pct(starts, 0.5), "start_max": max(starts, default=float("nan")),
+              "peak_pss_gb": peak[0] / 1024, "api_p50_ms": 1000 * pct(latencies, 0.5),
+              "api_p95_ms": 1000 * pct(latencies, 0.95), "api_max_ms": 1000 * max(latencies, default=float("nan"))}
+    for k, v in times.items():
+        report[f"lesson{k}"] = (pct(v, 0.5), pct(v, 0.95), max(v, default=float("nan")), len(v))
+    return students, report
+
+
+async def wait_culled(hub, students, timeout):
+    """Seconds until the culler has stopped every student's server and their memory is back."""
+    began = time.monotonic()
+    while time.monotonic() - began < timeout:
+        users = [await hub.api("GET", f"/users/{s.name}") for s in students]
+        if not any(u.get("servers") for u in users) and students_pss_mb(uids_of([s.name for s in students])) < 1:
+            return time.monotonic() - began
+        await asyncio.sleep(2)
+    return None
+
+
+def remove_students(names):
+    for name in names:
+        subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
+    time.sleep(1)
+    for name in names:
+        subprocess.run(["userdel", "--remove", name], capture_output=True)
+        for cg in (f"/sys/fs/cgroup/memory/d2lcore/{name}", f"/sys/fs/cgroup/d2lcore/{name}"):
+            if os.path.isdir(cg):
+                try:
+                    os.rmdir(cg)
+                except OSError:
+                    pass
+
+
+def existing_load_students():
+    return [p.pw_name for p in pwd.getpwall() if p.pw_name.startswith(PREFIX)]
+
+
+async def checks(hub, students, mem_limit_gb):
+    """The class's guarantees, on two running students. Returns a list of (check, passed, detail)."""
+    a, b = students[0], students[1]
+    home_a, home_b = (pathlib.Path(pwd.getpwnam(s.name).pw_dir) for s in (a, b))
+    results = []
+
+    def as_user(name, code):  # as the student's kernel runs: their home, the class's environment
+        return subprocess.run(["runuser", "-u", name, "--", str(hub.home / "venv" / "bin" / "python"), "-c", code],
+                              capture_output=True, text=True, cwd="/",
+                              env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": pwd.getpwnam(name).pw_dir,
+                                   "D2L_DATA_DIR": hub.env["D2L_DATA_DIR"]})
+
+    # 1. one student cannot read or change another's files
+    probe = home_b / "d2lcore" / "notebooks" / LESSONS["01"]
+    r = as_user(a.name, f"import os; print(os.access({str(probe)!r}, os.R_OK), os.access({str(home_b)!r}, os.W_OK)); "
+                        f"open({str(probe)!r}).read()")
+    results.append(("a student cannot read another's lessons or write in their home",
+                    "PermissionError" in r.stderr and r.stdout.strip() == "False False",
+                    (r.stdout + r.stderr).strip().splitlines()[-1:]))
+    # 2. a lesson the student edited survives the course's update (nbgitpuller's merge)
+    mine = home_a / "d2lcore" / "notebooks" / LESSONS["00"]
+    original = mine.read_text()
+    edited = original.replace('"cell_type": "markdown"', '"cell_type": "markdown"', 1)  # same JSON, then mark it
+    nb = json.loads(edited)
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": ["my own notes"], "id": "student-notes"})
+    as_user_write = subprocess.run(["runuser", "-u", a.name, "--", "tee", str(mine)], input=json.dumps(nb, indent=1),
+                                   capture_output=True, text=True)
+    work = pathlib.Path(tempfile.mkdtemp(prefix="course-update-"))
+    try:
+        subprocess.run(["git", "clone", "--quiet", str(hub.home / "course.git"), str(work / "c")], check=True)
+        (work / "c" / "COURSE_UPDATE.md").write_text("a change of the course after the students started\n")
+        subprocess.run(["git", "-C", str(work / "c"), "add", "COURSE_UPDATE.md"], check=True)
+        subprocess.run(["git", "-C", str(work / "c"), "-c", "user.name=instructor", "-c", "user.email=i@example.org",
+                        "commit", "--quiet", "-m", "course update"], check=True)
+        subprocess.run(["git", "-C", str(work / "c"), "push", "--quiet", str(hub.home / "course.git"), "HEAD:main"],
+                       check=True)
+        await hub.api("DELETE", f"/users/{a.name}/server")
+        await wait_stopped(hub, a.name)
+        await a.start_server()
+        kept = "my own notes" in mine.read_text()
+        updated = (home_a / "d2lcore" / "COURSE_UPDATE.md").exists()
+        results.append(("the course's update reaches a student's copy and keeps their edit",
+                        as_user_write.returncode == 0 and kept and updated, f"edit kept {kept}, update arrived {updated}"))
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        subprocess.run(["git", "--git-dir", str(hub.home / "course.git"), "fetch", "--quiet", "--force", str(ROOT),
+                        "HEAD:main"], check=False)
+    # 3. one read-only copy of Fashion-MNIST, read by every student's kernel
+    r = as_user(b.name, "import os, d2lcore as d2l; tr, te = d2l.load_data_fashion_mnist(256); "
+                        f"print(len(tr.images), os.access({str(hub.home / 'data')!r}, os.W_OK))")
+    copies = [p for h in (home_a, home_b) for p in h.rglob("*-ubyte*")]
+    results.append(("Fashion-MNIST: one shared read-only copy, none in the students' homes",
+                    r.stdout.strip() == "60000 False" and not copies,
+                    f"{(r.stdout + r.stderr).strip()[-200:]}; copies in the homes: {[str(p) for p in copies][:3]}"))
+    # 4. a kernel over the memory limit is killed, the student's server lives on
+    session = await b.server("POST", "/api/sessions", {"path": "hog.ipynb", "type": "notebook", "name": "hog.ipynb",
+                                                        "kernel": {"name": "python3"}})
+    ws = await websocket_connect(HTTPRequest(
+        f"{b.base.replace('http', 'ws', 1)}/api/kernels/{session['kernel']['id']}/channels",
+        headers={"Authorization": f"token {b.token}"}))
+    hog = f"blocks = []\nwhile True:\n    blocks.append(bytearray({2**27}))  # 128 MiB at a time, written\n"
+    status = await until_the_kernel_dies(ws, hog, b.name, 120)
+    ws.close()
+    await asyncio.sleep(3)
+    alive = (await b.server("GET", "/api/status")) is not None
+    kernels = await b.server("GET", "/api/kernels")
+    results.append((f"a kernel over the {mem_limit_gb} GB limit dies, the server lives",
+                    status in ("restarting", "dead") and alive, f"kernel: {status}; server answers: {alive}; kernels now {len(kernels)}"))
+    await b.server("DELETE", f"/api/sessions/{session['id']}")
+    # 5. the hub restarted mid-class: servers, kernels and files survive
+    before = {s.name: (await hub.api("GET", f"/users/{s.name}"))["servers"][""]["url"] for s in (a, b)}
+    hub.stop()
+    hub.start()
+    await hub.wait_up()
+    after = {}
+    for s in (a, b):
+        user = await hub.api("GET", f"/users/{s.name}")
+        after[s.name] = user.get("servers", {}).get("", {}).get("url")
+    seconds, failed = await a.run_lesson(LESSONS["00"])
+    results.append(("a hub restarted mid-class finds every server running and a lesson runs on",
+                    before == after and not failed, f"servers {after}; lesson 00 after the restart: {failed or 'ok'}"))
+    return results
+
+
+async def wait_stopped(hub, name, timeout=60):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        user = await hub.api("GET", f"/users/{name}")
+        if not user.get("servers") and not user.get("pending"):
+            return
+        await asyncio.sleep(0.5)
+    raise RuntimeError(f"{name}'s server did not stop")
+
+
+def print_report(r):
+    lessons = [k for k in r if k.startswith("lesson")]
+    print(f"\n## {r['students']} students at once ({r['wall_s']:.0f} s in all)")
+    print(f"- servers started: p50 {r['start_p50']:.1f} s, max {r['start_max']:.1f} s")
+    for k in lessons:
+        p50, p95, mx, done = r[k]
+        print(f"- lesson {k[6:]}: p50 {p50:.1f} s, p95 {p95:.1f} s, max {mx:.1f} s ({done} of {r['students']} finished)")
+    print(f"- failures: {len(r['failures'])}" + "".join(f"\n  - {f}" for f in r["failures"][:20]))
+    print(f"- peak memory of the students' processes (PSS): {r['peak_pss_gb']:.2f} GB, "
+          f"{r['peak_pss_gb'] / r['students']:.2f} GB a student")
+    print(f"- hub API latency during the load: p50 {r['api_p50_ms']:.0f} ms, p95 {r['api_p95_ms']:.0f} ms, "
+          f"max {r['api_max_ms']:.0f} ms")
+
+
+async def main_async(args):
+    home = pathlib.Path(os.environ.get("D2L_HUB_DIR", "/opt/d2lcore-hub"))
+    leftovers = existing_load_students()
+    if leftovers:
+        remove_students(leftovers)
+    ok = True
+    for n in args.students:
+        state = pathlib.Path(tempfile.mkdtemp(prefix="d2l-hub-test-"))
+        os.chmod(state, 0o700)
+        hub = Hub(home, state, args.cull_timeout, args.mem_limit_gb)
+        hub.start()
+        try:
+            await hub.wait_up()
+            students, report = await load(hub, n, args.lessons)
+            print_report(report)
+            results = []
+            if args.checks and n >= 2 and not report["failures"]:
+                results = await checks(hub, students, args.mem_limit_gb)
+                for what, passed, detail in results:
+                    print(f"- check: {what}: {'passed' if passed else 'FAILED'} ({detail})", flush=True)
+            culled = await wait_culled(hub, students, args.cull_timeout * 3 + 120)
+            print(f"- idle servers culled, their memory back: "
+                  f"{'after %.0f s' % culled if culled is not None else 'NOT within the wait'}", flush=True)
+            ok &= not report["failures"] and culled is not None and all(p for _, p, _ in results)
+        finally:
+            hub.stop(proxy_too=True)
+            remove_students([f"{PREFIX}{k:02d}" for k in range(1, n + 1)])
+            if not args.keep:
+                shutil.rmtree(state, ignore_errors=True)
+            else:
+                print(f"hub log kept: {state / 'hub.log'}")
+    return ok
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--students", type=int, nargs="+", default=[5, 10, 20])
+    parser.add_argument("--lessons", default="01,04", help="lessons each student runs, in order (default 01,04)")
+    parser.add_argument("--checks", action="store_true", help="also check isolation, updates, data, limits, restart")
+    parser.add_argument("--cull-timeout", type=int, default=120, help="idle seconds before the culler stops a server")
+    parser.add_argument("--mem-limit-gb", type=float, default=3.0)
+    parser.add_argument("--keep", action="store_true", help="keep each run's hub log")
+    args = parser.parse_args()
+    args.lessons = args.lessons.split(",")
+    if os.geteuid() != 0:
+        raise SystemExit("the load test makes Unix accounts for its students: run it as root")
+    sys.exit(0 if asyncio.run(main_async(args)) else 1)
+
+
+if __name__ == "__main__":
+    main()

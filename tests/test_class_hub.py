@@ -1,0 +1,31 @@
+"""The class hub (./course hub) smoke-tested as CI can: two simulated students on a real JupyterHub.
+
+`./course test-hub --students 2 --lessons 01 --checks` starts a hub of its own from the class's
+environment (scripts/class_hub.py sets it up in D2L_HUB_DIR), makes two Unix accounts, starts their
+servers, runs lesson 01 in both at once over the kernel websocket, then checks what the class
+relies on: a student cannot read another's files; the course's update reaches a student's copy and
+keeps their edit; Fashion-MNIST is one shared read-only copy; a kernel over the memory limit dies and
+the server lives; a hub restarted mid-class finds the servers; idle servers are culled. The full load
+test (5, 10, 20 students) is `./course test-hub`, not part of CI's time.
+"""
+import os
+import pathlib
+import shutil
+import subprocess
+
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("npm") is None,
+                    reason="the class hub makes Unix accounts (root, useradd) and needs npm's proxy")
+def test_two_students_run_a_lesson_on_the_class_hub_and_the_class_guarantees_hold():
+    run = subprocess.run([str(ROOT / "course"), "test-hub", "--students", "2", "--lessons", "01", "--checks",
+                          "--cull-timeout", "40"], capture_output=True, text=True, timeout=1500, cwd=ROOT)
+    report = run.stdout
+    assert run.returncode == 0, report + run.stderr[-3000:]
+    assert "lesson 01: " in report and "(2 of 2 finished)" in report and "- failures: 0" in report, report
+    checks = [line for line in report.splitlines() if line.startswith("- check: ")]
+    assert len(checks) == 5 and all(": passed (" in line for line in checks), report
+    assert "idle servers culled, their memory back: after" in report, report
