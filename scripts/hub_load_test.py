@@ -56,14 +56,14 @@ def pct(values, q):
 class Hub:
     """A JupyterHub started from the class's files, with a service token for this test."""
 
-    def __init__(self, home, state, cull_timeout, mem_limit_gb):
+    def __init__(self, home, state, cull_timeout, mem_limit_gb, admins=""):
         self.home, self.state = home, state
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
         self.env = dict(os.environ, D2L_HUB_DIR=str(home), D2L_HUB_STATE=str(state), D2L_HUB_URL=self.url,
                         D2L_HUB_PORT=str(free_port()), D2L_HUB_PROXY_API_PORT=str(free_port()),
                         D2L_HUB_COURSE_REPO=str(home / "course.git"), D2L_DATA_DIR=str(home / "data"),
-                        D2L_HUB_ADMINS="", D2L_HUB_API_TOKEN=self.token, D2L_HUB_CULL_TIMEOUT=str(cull_timeout),
+                        D2L_HUB_ADMINS=admins, D2L_HUB_API_TOKEN=self.token, D2L_HUB_CULL_TIMEOUT=str(cull_timeout),
                         D2L_HUB_CULL_EVERY=str(max(10, cull_timeout // 4)),
                         D2L_HUB_ACTIVITY_INTERVAL=str(max(10, cull_timeout // 4)), D2L_HUB_MEM_LIMIT_GB=str(mem_limit_gb),
                         D2L_HUB_PROXY=str(home / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"))

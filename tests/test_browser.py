@@ -493,3 +493,83 @@ def test_a_slideshow_fits_the_screen_and_its_first_live_cell_runs_on_a_fresh_ker
         page.wait_for_timeout(120)  # the theme has no transition; the next slide lays out at once
     assert tall == [], f"slides taller than the screen: {tall}"
 
+
+
+# --- the class hub (./course hub) --------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def class_hub(tmp_path_factory):
+    """A JupyterHub as ./course hub starts it (the class's environment in D2L_HUB_DIR), its own state
+    and ports; the instructor is d2lloadt. Accounts made by the test (d2lload*) are removed after."""
+    if os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("npm") is None:
+        pytest.skip("the class hub makes Unix accounts (root, useradd) and needs npm's proxy")
+    home = pathlib.Path(os.environ.get("D2L_HUB_DIR", "/opt/d2lcore-hub"))
+    setup = subprocess.run([sys.executable, str(ROOT / "scripts" / "class_hub.py"), "--setup-only"],
+                           capture_output=True, text=True, timeout=1800)
+    assert setup.returncode == 0, setup.stderr[-2000:]
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import hub_load_test as load
+    load.remove_students(load.existing_load_students())
+    state = tmp_path_factory.mktemp("hub")
+    os.chmod(state, 0o700)
+    hub = load.Hub(home, state, cull_timeout=3600, mem_limit_gb=3, admins="d2lloadt")
+    hub.start()
+    try:
+        deadline = time.monotonic() + 120  # (Playwright's loop runs here: poll, do not asyncio.run)
+        while True:
+            try:
+                urllib.request.urlopen(f"{hub.url}/hub/api/", timeout=5).close()
+                break
+            except OSError:
+                assert time.monotonic() < deadline and hub.proc.poll() is None, (state / "hub.log").read_text()[-3000:]
+                time.sleep(0.5)
+        yield hub
+    finally:
+        hub.stop(proxy_too=True)
+        load.remove_students(load.existing_load_students())
+
+
+def _sign_up(page, hub, name, password):
+    page.goto(f"{hub.url}/hub/signup")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.fill("#password_confirmation_input", password)
+    page.click("#signup_submit")
+    return page.locator("body").inner_text()
+
+
+def _log_in(page, hub, name, password):
+    page.goto(f"{hub.url}/hub/login")
+    page.fill("#username_input", name)
+    page.fill("#password_input", password)
+    page.click("#login_submit")
+
+
+def test_a_student_signs_up_is_authorised_by_the_instructor_and_finds_the_lessons_in_jupyterlab(browser, class_hub):
+    hub, student, teacher = class_hub, "d2lload09", "d2lloadt"
+    pages = [browser.new_context(viewport={"width": 1280, "height": 720}).new_page() for _ in range(2)]
+    try:
+        mine, theirs = pages
+        _sign_up(mine, hub, teacher, "teach-the-class-42")
+        said = _sign_up(theirs, hub, student, "my-own-password-7")
+        assert "Your information has been sent to the admin." in said, said  # it waits for the instructor
+        _log_in(theirs, hub, student, "my-own-password-7")
+        assert "/hub/login" in theirs.url  # not yet: the instructor has not authorised it
+        _log_in(mine, hub, teacher, "teach-the-class-42")  # an admin: authorised at sign-up
+        # the hub starts the instructor's own server after the login: let that navigation end first
+        mine.wait_for_url(lambda url: "/hub/login" not in url, timeout=60000)
+        mine.wait_for_load_state("load")
+        mine.goto(f"{hub.url}/hub/authorize")
+        assert mine.locator(f"a[href$='authorize/{student}']").count() == 1, (mine.url, mine.locator("body").inner_text()[:800])
+        mine.click(f"a[href$='authorize/{student}']")
+        mine.wait_for_selector(f"tr:has-text('{student}') >> text=Unauthorize", timeout=30000)
+        _log_in(theirs, hub, student, "my-own-password-7")
+        # their server starts (a Unix account, their copy of the course) and JupyterLab opens on the lessons
+        theirs.wait_for_url(f"**/user/{student}/lab/tree/d2lcore/notebooks**", timeout=300000)
+        theirs.wait_for_selector(".jp-DirListing-item:has-text('01_linear_regression_scratch.ipynb')", timeout=120000)
+        theirs.dblclick(".jp-DirListing-item:has-text('01_linear_regression_scratch.ipynb')")
+        # the lesson, rendered: its title, from the student's own copy
+        theirs.wait_for_selector(".jp-RenderedMarkdown h1:has-text('Linear regression from scratch')", timeout=120000)
+    finally:
+        for pg in pages:
+            pg.context.close()
