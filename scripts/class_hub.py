@@ -86,8 +86,11 @@ def setup(home, python):
     # idle kernels shut down by each student's server, as in ./course lab (README)
     server = venv / "etc" / "jupyter"
     server.mkdir(parents=True, exist_ok=True)
+    # kernels talk to their server over Unix sockets in the student's runtime folder, not TCP: with
+    # TCP, 20 kernels starting at once raced for ports ("Address already in use") and one died for good
     (server / "jupyter_server_config.json").write_text(
-        '{"MappingKernelManager": {"cull_idle_timeout": 1800, "cull_interval": 300, "cull_connected": false}}\n')
+        '{"MappingKernelManager": {"cull_idle_timeout": 1800, "cull_interval": 300, "cull_connected": false},\n'
+        ' "KernelManager": {"transport": "ipc"}}\n')
     proxy = home / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
     if not proxy.exists():
         say("configurable-http-proxy (npm)")

@@ -174,7 +174,7 @@ class Student:
         return time.monotonic() - started, failures
 
 
-async def execute(ws, code, username, timeout=1800, stop_on_error=True):
+async def execute(ws, code, username, timeout=900, stop_on_error=True):
     msg_id = uuid.uuid4().hex
     await ws.write_message(json.dumps({
         "header": {"msg_id": msg_id, "username": username, "session": uuid.uuid4().hex,
@@ -184,7 +184,10 @@ async def execute(ws, code, username, timeout=1800, stop_on_error=True):
                     "allow_stdin": False, "stop_on_error": stop_on_error}}))
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        raw = await asyncio.wait_for(ws.read_message(), timeout)
+        try:
+            raw = await asyncio.wait_for(ws.read_message(), deadline - time.monotonic())
+        except asyncio.TimeoutError:
+            break
         if raw is None:
             return "connection closed"
         if isinstance(raw, bytes):  # a binary frame (buffers): not a reply
@@ -192,6 +195,8 @@ async def execute(ws, code, username, timeout=1800, stop_on_error=True):
         msg = json.loads(raw)
         if msg.get("parent_header", {}).get("msg_id") == msg_id and msg.get("msg_type") == "execute_reply":
             return msg["content"]["status"]
+        if msg.get("msg_type") == "status" and msg["content"].get("execution_state") in ("restarting", "dead"):
+            return f"kernel {msg['content']['execution_state']}"  # its reply will never come
     return "timed out"
 
 
