@@ -1,9 +1,11 @@
 """The students' servers: JupyterHub's LocalProcessSpawner, with a Unix account per student (as The
-Littlest JupyterHub makes them) and a memory limit per student (a cgroup), so that a runaway kernel
-is killed instead of the server."""
+Littlest JupyterHub makes them), a memory limit per student (a cgroup), so that a runaway kernel
+is killed instead of the server, and a disk quota per student where their homes are on btrfs (a
+subvolume per home, its qgroup limited), so that one student filling the disk stops only them."""
 import grp
 import os
 import pwd
+import stat
 import subprocess
 
 from jupyterhub.spawner import LocalProcessSpawner
@@ -21,6 +23,11 @@ class ClassSpawner(LocalProcessSpawner):
     student_group = Unicode("d2lstudents", config=True, help="Unix group of every student account")
     mem_limit_bytes = Integer(3 * 2**30, config=True,
                               help="memory of one student's server and kernels together (0: no limit)")
+    runtime_root = Unicode("/run/d2lcore", config=True,
+                           help="where each student's runtime folder (kernels' sockets) is made, one per uid")
+    home_root = Unicode("", config=True, help="folder of the students' homes (useradd --base-dir); '' is /home")
+    disk_quota_bytes = Integer(0, config=True,
+                               help="disk space of one student's home (0: no limit); needs home_root on btrfs")
 
     def ensure_account(self):
         """The student's Unix account, made at their first start: home 0700, in the class's group.
@@ -29,15 +36,64 @@ class ClassSpawner(LocalProcessSpawner):
         try:
             account = pwd.getpwnam(name)
         except KeyError:
-            subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--key", "HOME_MODE=0700",
-                            "--groups", self.student_group, name], check=True, capture_output=True)
-            account = pwd.getpwnam(name)
+            account = self.make_account(name)
         else:
             if name not in grp.getgrnam(self.student_group).gr_mem:
                 raise NotAStudentError(f"{name!r} is a Unix account outside the group {self.student_group}: "
                                        "the hub runs servers only for students' accounts")
         os.chmod(account.pw_dir, 0o700)  # other students cannot read it, whatever useradd's default
         return account
+
+    def make_account(self, name):
+        base = ["--base-dir", self.home_root] if self.home_root else []
+        if not (self.disk_quota_bytes and _is_btrfs(self.home_root or "/home")):
+            subprocess.run(["useradd", "--create-home", "--shell", "/bin/bash", "--key", "HOME_MODE=0700",
+                            "--groups", self.student_group, *base, name], check=True, capture_output=True)
+            return pwd.getpwnam(name)
+        # a quota on btrfs is a limit on a subvolume: the home is made one, then filled as useradd would
+        subprocess.run(["useradd", "--no-create-home", "--shell", "/bin/bash", "--groups", self.student_group,
+                        *base, name], check=True, capture_output=True)
+        account = pwd.getpwnam(name)
+        subprocess.run(["btrfs", "subvolume", "create", account.pw_dir], check=True, capture_output=True)
+        subprocess.run(["cp", "-a", "/etc/skel/.", account.pw_dir], check=False, capture_output=True)
+        subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", account.pw_dir], check=True)
+        return account
+
+    def disk_quota(self, account):
+        """The student's home limited to disk_quota_bytes (a btrfs qgroup); a warning where it cannot be."""
+        if not self.disk_quota_bytes:
+            return
+        home = account.pw_dir
+        if not _is_btrfs(home) or subprocess.run(["btrfs", "subvolume", "show", home], capture_output=True).returncode:
+            self.log.warning("%s's home %s is not a btrfs subvolume: no disk quota for it (docs/class-server.md, "
+                             "'Disk quotas')", account.pw_name, home)
+            return
+        limit = ["btrfs", "qgroup", "limit", str(self.disk_quota_bytes), home]
+        if subprocess.run(limit, capture_output=True).returncode:  # quotas not yet enabled on this filesystem
+            subprocess.run(["btrfs", "quota", "enable", home], check=True, capture_output=True)
+            subprocess.run(limit, check=True, capture_output=True)
+
+    def runtime_dir(self, account):
+        """The student's Jupyter runtime folder, /run/d2lcore/UID, 0700 and theirs. Kernels' Unix sockets
+        live there: a socket's path may not exceed 107 bytes, and in ~/.local/share/jupyter/runtime it
+        does once the home's path passes 28 characters (/home/ and a name of 23 letters, which the
+        hub's names allow)."""
+        os.makedirs(self.runtime_root, mode=0o755, exist_ok=True)
+        path = os.path.join(self.runtime_root, str(account.pw_uid))
+        try:
+            os.mkdir(path, 0o700)
+        except FileExistsError:
+            if not stat.S_ISDIR(os.lstat(path).st_mode):  # only root writes in runtime_root: not expected
+                raise RuntimeError(f"{path} is not a folder: remove it") from None
+        os.chown(path, account.pw_uid, account.pw_gid)
+        os.chmod(path, 0o700)
+        return path
+
+    def get_env(self):
+        env = super().get_env()
+        if getattr(self, "_runtime_dir", None):
+            env["JUPYTER_RUNTIME_DIR"] = self._runtime_dir
+        return env
 
     def memory_cgroup(self):
         """A memory cgroup for this student, its limit set; None where no writable controller exists."""
@@ -77,10 +133,18 @@ class ClassSpawner(LocalProcessSpawner):
         return preexec
 
     async def start(self):
-        self.ensure_account()
+        account = self.ensure_account()
+        self.disk_quota(account)
+        self._runtime_dir = self.runtime_dir(account)
         cgroup = self.memory_cgroup()
         self._cgroup_procs = os.path.join(cgroup, "cgroup.procs") if cgroup else None
         return await super().start()
+
+
+def _is_btrfs(path):
+    found = subprocess.run(["findmnt", "--noheadings", "--output", "FSTYPE", "--target", path],
+                           capture_output=True, text=True)
+    return found.stdout.strip() == "btrfs"
 
 
 def _write(path, text):

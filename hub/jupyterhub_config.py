@@ -9,6 +9,7 @@ What each part is for (docs/class-server.md says more):
 - Fashion-MNIST is read from one shared, read-only folder (D2L_DATA_DIR), never copied per student;
 - one PyTorch thread per kernel (kernels on a shared server oversubscribe the cores: README);
 - a memory limit per student (a cgroup): a runaway kernel is killed, not the server;
+- a disk quota per student where their homes are on btrfs: a full home stops only its student;
 - idle servers are stopped by jupyterhub-idle-culler, idle kernels by the server itself.
 
 Every path and setting comes from the environment `./course hub` sets (D2L_HUB_*), so this file is
@@ -61,6 +62,8 @@ c.Authenticator.blocked_users = {"root", "admin", "nobody", "daemon", "bin", "sy
 c.JupyterHub.spawner_class = ClassSpawner
 c.ClassSpawner.student_group = env.get("D2L_HUB_GROUP", "d2lstudents")
 c.ClassSpawner.mem_limit_bytes = int(float(env.get("D2L_HUB_MEM_LIMIT_GB", "3")) * 2**30)
+c.ClassSpawner.home_root = env.get("D2L_HUB_HOME_ROOT", "")  # the students' homes ('': /home)
+c.ClassSpawner.disk_quota_bytes = int(float(env.get("D2L_HUB_DISK_QUOTA_GB", "2")) * 2**30)  # where on btrfs
 c.Spawner.cmd = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "start-student")]
 c.Spawner.default_url = "/lab/tree/d2lcore/notebooks"
 c.Spawner.environment = {

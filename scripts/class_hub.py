@@ -1,6 +1,7 @@
 """`./course hub`: the course for a class on this server, on JupyterHub (docs/class-server.md).
 
-    ./course hub [--admin NAME] [--roster FILE] [--url URL] [--mem-limit-gb G]   # set up, then start
+    ./course hub [--admin NAME] [--roster FILE] [--url URL] [--mem-limit-gb G] [--disk-quota-gb G]
+                 [--home-root DIR]                                            # set up, then start
     ./course hub --setup-only
 
 Runs as root (students are Unix accounts). Everything the class needs lives in D2L_HUB_DIR
@@ -88,9 +89,16 @@ def setup(home, python):
     server.mkdir(parents=True, exist_ok=True)
     # kernels talk to their server over Unix sockets in the student's runtime folder, not TCP: with
     # TCP, 20 kernels starting at once raced for ports ("Address already in use") and one died for good
+    # a file deleted in JupyterLab is gone, as its dialog says ("permanently delete"), not moved to a
+    # trash folder in the home, where it would still count against the student's disk quota
     (server / "jupyter_server_config.json").write_text(
         '{"MappingKernelManager": {"cull_idle_timeout": 1800, "cull_interval": 300, "cull_connected": false},\n'
-        ' "KernelManager": {"transport": "ipc"}}\n')
+        ' "KernelManager": {"transport": "ipc"},\n'
+        ' "FileContentsManager": {"delete_to_trash": false}}\n')
+    if not shutil.which("btrfs") and shutil.which("apt-get"):  # the students' disk quotas (btrfs qgroups)
+        say("btrfs-progs (apt), for the students' disk quotas")
+        if subprocess.run(["apt-get", "install", "-y", "-qq", "btrfs-progs"], capture_output=True).returncode:
+            say("warning: apt-get could not install btrfs-progs: no disk quotas (docs/class-server.md)")
     proxy = home / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
     if not proxy.exists():
         say("configurable-http-proxy (npm)")
@@ -127,7 +135,8 @@ def mirror(repo):
 def hub_environment(home, args):
     env = dict(os.environ, D2L_HUB_DIR=str(home), D2L_HUB_COURSE_REPO=str(home / "course.git"),
                D2L_DATA_DIR=str(home / "data"), D2L_HUB_URL=args.url, D2L_HUB_ADMINS=",".join(args.admin),
-               D2L_HUB_MEM_LIMIT_GB=str(args.mem_limit_gb),
+               D2L_HUB_MEM_LIMIT_GB=str(args.mem_limit_gb), D2L_HUB_DISK_QUOTA_GB=str(args.disk_quota_gb),
+               D2L_HUB_HOME_ROOT=args.home_root,
                D2L_HUB_PROXY=str(home / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"))
     if args.roster:
         env["D2L_HUB_ROSTER"] = str(pathlib.Path(args.roster).resolve())
@@ -142,6 +151,10 @@ def main():
     parser.add_argument("--url", default="http://127.0.0.1:8000",
                         help="where the hub listens (default: this machine only; docs/class-server.md for a public one)")
     parser.add_argument("--mem-limit-gb", type=float, default=3.0, help="memory per student (default 3 GB)")
+    parser.add_argument("--disk-quota-gb", type=float, default=2.0,
+                        help="disk space per student (default 2 GB; their homes must be on btrfs: docs/class-server.md)")
+    parser.add_argument("--home-root", default="", metavar="DIR",
+                        help="where the students' homes are made (default /home)")
     parser.add_argument("--setup-only", action="store_true")
     args = parser.parse_args()
     if os.geteuid() != 0:
@@ -153,6 +166,16 @@ def main():
         return
     if not args.admin:
         raise SystemExit("name the instructor: ./course hub --admin NAME (then sign up as NAME at /hub/signup)")
+    homes = args.home_root or "/home"
+    if args.home_root and not os.path.isdir(homes):
+        raise SystemExit(f"--home-root {homes}: no such folder")
+    fstype = subprocess.run(["findmnt", "--noheadings", "--output", "FSTYPE", "--target", homes],
+                            capture_output=True, text=True).stdout.strip()
+    if args.disk_quota_gb and fstype != "btrfs":
+        say(f"warning: no disk quota: the students' homes in {homes} are on {fstype or 'an unknown filesystem'}, "
+            "and the class's quotas need btrfs (docs/class-server.md, 'Disk quotas'); one student can fill the disk")
+    elif args.disk_quota_gb and not shutil.which("btrfs"):
+        raise SystemExit("the students' homes are on btrfs, but its tools are missing: apt-get install btrfs-progs")
     say(f"JupyterHub at {args.url}: sign up as {', '.join(args.admin)} at {args.url}/hub/signup, then authorise "
         f"your students' sign-ups at {args.url}/hub/authorize (Ctrl-C stops the hub; students' servers keep running)")
     os.chdir(home / "state")

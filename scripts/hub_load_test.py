@@ -56,7 +56,7 @@ def pct(values, q):
 class Hub:
     """A JupyterHub started from the class's files, with a service token for this test."""
 
-    def __init__(self, home, state, cull_timeout, mem_limit_gb, admins=""):
+    def __init__(self, home, state, cull_timeout, mem_limit_gb, admins="", home_root="", disk_quota_gb=0):
         self.home, self.state = home, state
         self.port, self.token = free_port(), secrets.token_hex(16)
         self.url = f"http://127.0.0.1:{self.port}"
@@ -66,6 +66,7 @@ class Hub:
                         D2L_HUB_ADMINS=admins, D2L_HUB_API_TOKEN=self.token, D2L_HUB_CULL_TIMEOUT=str(cull_timeout),
                         D2L_HUB_CULL_EVERY=str(max(10, cull_timeout // 4)),
                         D2L_HUB_ACTIVITY_INTERVAL=str(max(10, cull_timeout // 4)), D2L_HUB_MEM_LIMIT_GB=str(mem_limit_gb),
+                        D2L_HUB_HOME_ROOT=str(home_root), D2L_HUB_DISK_QUOTA_GB=str(disk_quota_gb),
                         D2L_HUB_PROXY=str(home / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"))
         self.proc = None
 
@@ -144,6 +145,19 @@ class Student:
                           allow_nonstandard_methods=True)
         resp = await AsyncHTTPClient().fetch(req)
         return json.loads(resp.body) if resp.body else None
+
+    async def save(self, path, nb):
+        """The notebook saved as JupyterLab saves it (the contents API). Returns (HTTP code, message)."""
+        try:
+            await self.server("PUT", f"/api/contents/{path}", {"type": "notebook", "format": "json", "content": nb})
+            return 200, "saved"
+        except HTTPClientError as e:
+            body = e.response.body.decode(errors="replace") if e.response is not None else ""
+            try:
+                body = json.loads(body).get("message", body)
+            except ValueError:
+                pass
+            return e.code, body
 
     async def run_lesson(self, notebook):
         """Every code cell of the student's own copy of the lesson, in a fresh kernel. Returns
@@ -304,11 +318,37 @@ def remove_students(names):
                     pass
 
 
+class BtrfsHomes:
+    """The students' homes on a btrfs filesystem of the test's own (a sparse image, loop-mounted), as on
+    a class server whose homes are on btrfs: each home a subvolume, its quota a qgroup limit."""
+
+    def __init__(self, where):
+        self.image, self.mount = where.with_suffix(".img"), where
+
+    @staticmethod
+    def possible():
+        return shutil.which("mkfs.btrfs") is not None and shutil.which("losetup") is not None
+
+    def make(self, size_gb):
+        with open(self.image, "wb") as f:
+            f.truncate(int(size_gb * 2**30))  # sparse: takes only what the students write
+        subprocess.run(["mkfs.btrfs", "--quiet", str(self.image)], check=True, capture_output=True)
+        self.mount.mkdir(exist_ok=True)
+        subprocess.run(["mount", "-o", "loop", str(self.image), str(self.mount)], check=True)
+        os.chmod(self.mount, 0o755)  # as /home: students pass through to their own homes
+
+    def remove(self):
+        if os.path.ismount(self.mount):
+            subprocess.run(["umount", "--lazy", str(self.mount)], capture_output=True)
+        self.image.unlink(missing_ok=True)
+        shutil.rmtree(self.mount, ignore_errors=True)
+
+
 def existing_load_students():
     return [p.pw_name for p in pwd.getpwall() if p.pw_name.startswith(PREFIX)]
 
 
-async def checks(hub, students, mem_limit_gb):
+async def checks(hub, students, mem_limit_gb, disk_quota_gb=0):
     """The class's guarantees, on two running students. Returns a list of (check, passed, detail)."""
     a, b = students[0], students[1]
     home_a, home_b = (pathlib.Path(pwd.getpwnam(s.name).pw_dir) for s in (a, b))
@@ -377,7 +417,10 @@ async def checks(hub, students, mem_limit_gb):
     results.append((f"a kernel over the {mem_limit_gb} GB limit dies, the server lives",
                     status in ("kernel restarting", "kernel dead") and alive, f"kernel: {status}; server answers: {alive}; kernels now {len(kernels)}"))
     await b.server("DELETE", f"/api/sessions/{session['id']}")
-    # 5. the hub restarted mid-class: servers, kernels and files survive
+    # 5. a student who fills their disk quota: their saved work intact, nobody else affected
+    if disk_quota_gb:
+        results.append(await quota_check(hub, a, b, as_user, disk_quota_gb))
+    # 6. the hub restarted mid-class: servers, kernels and files survive
     before = {s.name: (await hub.api("GET", f"/users/{s.name}"))["servers"][""]["url"] for s in (a, b)}
     hub.stop()
     hub.start()
@@ -390,6 +433,46 @@ async def checks(hub, students, mem_limit_gb):
     results.append(("a hub restarted mid-class finds every server running and a lesson runs on",
                     before == after and not failed, f"servers {after}; lesson 00 after the restart: {failed or 'ok'}"))
     return results
+
+
+async def quota_check(hub, a, b, as_user, quota_gb):
+    """Student a fills their home to the quota: saving a notebook fails with the reason and leaves the
+    file as last saved; b saves and writes as before; a's server restarts, a frees space and saves."""
+    lesson = f"d2lcore/notebooks/{LESSONS['00']}"
+    on_disk = pathlib.Path(pwd.getpwnam(a.name).pw_dir) / lesson
+    fill = as_user(a.name, "import os, errno\nf = open(os.path.expanduser('~/filler.bin'), 'wb')\ntry:\n"
+                           "    while True:\n        f.write(os.urandom(1 << 22)); f.flush(); os.fsync(f.fileno())\n"
+                           "except OSError as e:\n    print(errno.errorcode[e.errno], os.path.getsize(f.name) >> 20)")
+    full = fill.stdout.split()[:1] == ["EDQUOT"]
+    before = on_disk.read_bytes()
+    nb = (await a.server("GET", f"/api/contents/{lesson}?content=1"))["content"]
+    nb["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "a note written at the quota",
+                        "id": "at-quota"})
+    code, said = await a.save(lesson, nb)
+    intact = on_disk.read_bytes() == before
+    theirs = (await b.server("GET", f"/api/contents/{lesson}?content=1"))["content"]
+    theirs["cells"].append({"cell_type": "markdown", "metadata": {}, "source": "b's note", "id": "b-note"})
+    b_code, _ = await b.save(lesson, theirs)
+    b_writes = as_user(b.name, "import os; open(os.path.expanduser('~/more.bin'), 'wb').write(os.urandom(8 << 20)); "
+                               "print('wrote')").stdout.strip() == "wrote"
+    await hub.api("DELETE", f"/users/{a.name}/server")
+    await wait_stopped(hub, a.name)
+    try:
+        await a.start_server()
+        restarted = True
+    except Exception as e:
+        restarted = f"{type(e).__name__}: {e}"
+    # the student deletes the file in JupyterLab's file browser (the contents API)
+    await a.server("DELETE", "/api/contents/filler.bin")
+    room = as_user(a.name, "import os; open(os.path.expanduser('~/again.bin'), 'wb').write(os.urandom(128 << 20)); "
+                           "print('room')").stdout.strip() == "room"  # the space came back (no trash folder)
+    after_code, after_said = await a.save(lesson, nb)
+    passed = (full and code >= 400 and "Disk quota exceeded" in said and intact and b_code == 200 and b_writes
+              and restarted is True and room and after_code == 200 and "written at the quota" in on_disk.read_text())
+    return (f"a student who fills their {quota_gb} GB quota keeps their notebook, others go on", passed,
+            f"filled: {fill.stdout.strip() or fill.stderr.strip()[-200:]}; their save: {code} {said[:160]!r}, "
+            f"file intact {intact}; the other's save {b_code}, writes {b_writes}; server restarted {restarted}; "
+            f"deleted in JupyterLab, 128 MB written again {room}, saved {after_code} {after_said[:100]!r}")
 
 
 async def wait_stopped(hub, name, timeout=60):
@@ -425,15 +508,22 @@ async def main_async(args):
     for n in args.students:
         state = pathlib.Path(tempfile.mkdtemp(prefix="d2l-hub-test-"))
         os.chmod(state, 0o700)
-        hub = Hub(home, state, args.cull_timeout, args.mem_limit_gb)
-        hub.start()
+        # the checks put the homes on a btrfs filesystem of their own, where disk quotas work
+        homes = BtrfsHomes(pathlib.Path(tempfile.mkdtemp(prefix="d2l-homes-"))) if args.checks and BtrfsHomes.possible() else None
+        if args.checks and not homes:
+            print("- no disk-quota check: needs btrfs (btrfs-progs) and loop devices (mount -o loop)", flush=True)
+        hub = Hub(home, state, args.cull_timeout, args.mem_limit_gb, home_root=homes.mount if homes else "",
+                  disk_quota_gb=args.disk_quota_gb if homes else 0)
         try:
+            if homes:
+                homes.make(size_gb=max(4, n * args.disk_quota_gb + 2))
+            hub.start()
             await hub.wait_up()
             students, report = await load(hub, n, args.lessons)
             print_report(report)
             results = []
             if args.checks and n >= 2 and not report["failures"]:
-                results = await checks(hub, students, args.mem_limit_gb)
+                results = await checks(hub, students, args.mem_limit_gb, args.disk_quota_gb if homes else 0)
                 for what, passed, detail in results:
                     print(f"- check: {what}: {'passed' if passed else 'FAILED'} ({detail})", flush=True)
             culled = await wait_culled(hub, students, args.cull_timeout * 3 + 120)
@@ -443,6 +533,8 @@ async def main_async(args):
         finally:
             hub.stop(proxy_too=True)
             remove_students([f"{PREFIX}{k:02d}" for k in range(1, n + 1)])
+            if homes:
+                homes.remove()
             if not args.keep:
                 shutil.rmtree(state, ignore_errors=True)
             else:
@@ -457,6 +549,8 @@ def main():
     parser.add_argument("--checks", action="store_true", help="also check isolation, updates, data, limits, restart")
     parser.add_argument("--cull-timeout", type=int, default=120, help="idle seconds before the culler stops a server")
     parser.add_argument("--mem-limit-gb", type=float, default=3.0)
+    parser.add_argument("--disk-quota-gb", type=float, default=0.25,
+                        help="with --checks: each student's disk quota, on a btrfs filesystem of the test's own")
     parser.add_argument("--keep", action="store_true", help="keep each run's hub log")
     args = parser.parse_args()
     args.lessons = args.lessons.split(",")

@@ -5,7 +5,9 @@ environment (scripts/class_hub.py sets it up in D2L_HUB_DIR), makes two Unix acc
 servers, runs lesson 01 in both at once over the kernel websocket, then checks what the class
 relies on: a student cannot read another's files; the course's update reaches a student's copy and
 keeps their edit; Fashion-MNIST is one shared read-only copy; a kernel over the memory limit dies and
-the server lives; a hub restarted mid-class finds the servers; idle servers are culled. The full load
+the server lives; a student who fills their disk quota (homes on a btrfs filesystem of the test's own)
+keeps their last saved notebook and the other goes on; a hub restarted mid-class finds the servers;
+idle servers are culled. The full load
 test (5, 10, 20 students) is `./course test-hub`, not part of CI's time.
 """
 import os
@@ -27,5 +29,5 @@ def test_two_students_run_a_lesson_on_the_class_hub_and_the_class_guarantees_hol
     assert run.returncode == 0, report + run.stderr[-3000:]
     assert "lesson 01: " in report and "(2 of 2 finished)" in report and "- failures: 0" in report, report
     checks = [line for line in report.splitlines() if line.startswith("- check: ")]
-    assert len(checks) == 5 and all(": passed (" in line for line in checks), report
+    assert len(checks) == 6 and all(": passed (" in line for line in checks), report
     assert "idle servers culled, their memory back: after" in report, report

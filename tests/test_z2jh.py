@@ -59,6 +59,8 @@ def test_the_values_make_the_class_hubs_choices():
     assert user["extraEnv"]["OMP_NUM_THREADS"] == "1" and 'D2L_HUB_THREADS", "1"' in CONFIG
     assert VALUES["cull"]["timeout"] == 3600 and "D2L_HUB_CULL_TIMEOUT', '3600'" in CONFIG
     assert {m["mountPath"] for m in user["storage"]["extraVolumeMounts"]} == {"/dev/shm"}
+    # a student's home: a 2 GB volume there, a 2 GB quota on one server
+    assert user["storage"]["capacity"] == "2Gi" and 'D2L_HUB_DISK_QUOTA_GB", "2"' in CONFIG
     assert user["lifecycleHooks"]["postStart"]["exec"]["command"][0] == "gitpuller"
 
 
