@@ -93,6 +93,8 @@ class ClassSpawner(LocalProcessSpawner):
         env = super().get_env()
         if getattr(self, "_runtime_dir", None):
             env["JUPYTER_RUNTIME_DIR"] = self._runtime_dir
+        if self.mem_limit_bytes:  # jupyter-resource-usage shows the use against it in the status bar
+            env["MEM_LIMIT"] = str(self.mem_limit_bytes)
         return env
 
     def memory_cgroup(self):

@@ -8,6 +8,8 @@ the test), for the developer.
 """
 import json
 import os
+import pwd
+import re
 import pathlib
 import secrets
 import shutil
@@ -573,3 +575,97 @@ def test_a_student_signs_up_is_authorised_by_the_instructor_and_finds_the_lesson
     finally:
         for pg in pages:
             pg.context.close()
+
+
+@pytest.fixture(scope="module")
+def student_lab(browser, class_hub):
+    """A student (d2lload08) signed up, authorised by the instructor and logged in: their JupyterLab,
+    in a browser context of its own (its tabs share the login, as a browser's do)."""
+    hub, student, password = class_hub, "d2lload08", "another-password-8"
+    teacher = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    context = browser.new_context(viewport={"width": 1280, "height": 720})
+    tab = context.new_page()
+    try:
+        _sign_up(teacher, hub, "d2lloadt", "teach-the-class-42")  # says "already exists" after the test above
+        _sign_up(tab, hub, student, password)
+        _log_in(teacher, hub, "d2lloadt", "teach-the-class-42")
+        teacher.wait_for_url(lambda url: "/hub/login" not in url, timeout=60000)
+        teacher.wait_for_load_state("load")
+        teacher.goto(f"{hub.url}/hub/authorize")
+        teacher.click(f"a[href$='authorize/{student}']")
+        teacher.wait_for_selector(f"tr:has-text('{student}') >> text=Unauthorize", timeout=30000)
+        _log_in(tab, hub, student, password)
+        tab.wait_for_url(f"**/user/{student}/lab/tree/d2lcore/notebooks**", timeout=300000)
+        yield hub, student, tab
+    finally:
+        teacher.context.close()
+        context.close()
+
+
+def _open(tab, url, title):
+    tab.goto(url)
+    tab.wait_for_selector(f".jp-RenderedMarkdown h1:has-text('{title}')", timeout=120000)
+
+
+def _add_cell_and_save(tab, text):
+    """As a student does: select the notebook's first cell, add a cell below (B), type, save (Ctrl+S)."""
+    tab.click(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Cell >> nth=0")
+    tab.keyboard.press("Escape")
+    tab.keyboard.press("b")
+    tab.keyboard.press("Enter")
+    tab.keyboard.type(text)
+    tab.keyboard.press("Escape")
+    tab.keyboard.press("Control+s")
+
+
+def test_a_student_in_two_tabs_is_asked_before_one_tab_overwrites_what_the_other_saved(student_lab):
+    hub, student, first = student_lab
+    on_disk = pathlib.Path(pwd.getpwnam(student).pw_dir) / "d2lcore" / "notebooks" / "00_preliminaries.ipynb"
+    url = f"{hub.url}/user/{student}/lab/tree/d2lcore/notebooks/00_preliminaries.ipynb"
+    second = first.context.new_page()
+    try:
+        _open(first, url, "Preliminaries")
+        _open(second, url, "Preliminaries")
+        _add_cell_and_save(first, "# written in the first tab")
+        deadline = time.monotonic() + 30
+        while "written in the first tab" not in on_disk.read_text():
+            assert time.monotonic() < deadline, "the first tab's save never reached the file"
+            time.sleep(0.5)
+        _add_cell_and_save(second, "# written in the second tab")
+        # the second tab holds an older copy: JupyterLab asks before it overwrites the first tab's save
+        dialog = second.wait_for_selector(".jp-Dialog:has-text('File Changed')", timeout=30000)
+        assert "written in the first tab" in on_disk.read_text() and "second tab" not in on_disk.read_text()
+        dialog.wait_for_selector("button:has-text('Revert')").click()  # take what the first tab saved
+        second.wait_for_selector(".jp-Cell:has-text('written in the first tab')", timeout=30000)
+        assert json.loads(on_disk.read_text())["cells"]  # the file is a whole notebook
+    finally:
+        second.close()
+
+
+IDLE = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']"
+
+
+def test_a_kernel_killed_for_memory_is_reported_in_jupyterlab_and_the_notebook_kept(student_lab):
+    hub, student, tab = student_lab
+    account = pwd.getpwnam(student)
+    hog = pathlib.Path(account.pw_dir) / "hog.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# Too much memory"),
+        nbformat.v4.new_code_cell("blocks = []\nwhile True:\n    blocks.append(bytearray(2**27))  # 128 MiB, written")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(hog))
+    os.chown(hog, account.pw_uid, account.pw_gid)
+    saved = hog.read_bytes()
+    _open(tab, f"{hub.url}/user/{student}/lab/tree/hog.ipynb", "Too much memory")
+    # the status bar shows the student's memory against their limit (jupyter-resource-usage, MEM_LIMIT)
+    shown = tab.wait_for_selector(".jp-StatusBar-Widget:has-text('Mem:')", timeout=60000).inner_text()
+    assert re.search(r"Mem: [\d.]+ / 3072\.00 MB", shown), shown  # 3 GiB, the hub's --mem-limit-gb
+    tab.wait_for_selector(IDLE, state="attached", timeout=120000)
+    tab.click(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-CodeCell .jp-InputArea-editor")
+    tab.keyboard.press("Shift+Enter")
+    # the cgroup's OOM killer ends the kernel, the server restarts it, JupyterLab tells the student
+    dialog = tab.wait_for_selector(".jp-Dialog:has-text('appears to have died')", timeout=180000)
+    assert "Kernel Restarting" in dialog.inner_text()
+    dialog.wait_for_selector("button:has-text('Ok')").click()
+    assert hog.read_bytes() == saved  # the notebook is as last saved
+    tab.wait_for_selector(IDLE, state="attached", timeout=120000)  # a new kernel, ready
