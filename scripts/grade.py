@@ -1,0 +1,228 @@
+"""`./course grade SUBMISSIONS_DIR`: autograde students' submissions with nbgrader, each on its own.
+
+    ./course grade SUBMISSIONS_DIR [--course _assignments] [--out grades] [--timeout 60]
+
+SUBMISSIONS_DIR holds STUDENT/ASSIGNMENT/ASSIGNMENT.ipynb (nbgrader's `submitted/` layout: what
+`nbgrader collect` or `zip_collect` gather). The course folder is what `./course assignments` built.
+Writes OUT/grades.csv (a row per submission: its score, the points of each question, the cells the
+student changed that they were not to change) and OUT/feedback/STUDENT/ASSIGNMENT.html (nbgrader's
+feedback), OUT/autograded/STUDENT/ASSIGNMENT.ipynb (the executed copy).
+
+Each submission is graded by nbgrader autograde in a course folder of its own (a copy of the
+gradebook), in a fresh kernel, each cell within --timeout seconds (nbgrader interrupts it), its
+printing cut to 1000 lines; the whole submission within --submission-timeout. Run as root, it runs
+as the unprivileged account `d2lgrader`, which can write only that folder: a submission that
+deletes files reaches only its own copy, never the submissions or another student's. The
+submissions folder is only read. A submission that breaks nbgrader itself gets 0 and the reason,
+and the others are graded on.
+
+A locked cell the student changed (a test, the set-up) is restored by nbgrader before grading, from
+its checksum in the gradebook; the question it belongs to then scores 0 and the CSV names the cell.
+"""
+import argparse
+import csv
+import os
+import pathlib
+import pwd
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+
+import nbformat
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+GRADER = "d2lgrader"
+
+
+def grader_account():
+    """The unprivileged account submissions run as (root only); made once, no home, no login."""
+    try:
+        return pwd.getpwnam(GRADER)
+    except KeyError:
+        subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", GRADER],
+                       check=True, capture_output=True)
+        return pwd.getpwnam(GRADER)
+
+
+def grading_python():
+    """(interpreter, as_grader): as root, an interpreter the unprivileged account can run, with nbgrader
+    and the course: the class hub's environment (./course hub) or this one if it lies where others can
+    read it (a Python under /root, e.g. pyenv's, does not). Else this interpreter as the caller."""
+    if os.geteuid() != 0:
+        return sys.executable, False
+    sys.path.insert(0, str(ROOT / "scripts"))
+    from class_hub import readable_by_all
+    hub = pathlib.Path(os.environ.get("D2L_HUB_DIR", "/opt/d2lcore-hub")) / "venv" / "bin" / "python"
+    for python in (hub, pathlib.Path(sys.executable)):
+        if python.exists() and readable_by_all(python.resolve()) and subprocess.run(
+                [str(python), "-c", "import nbgrader, d2lcore"], capture_output=True).returncode == 0:
+            return str(python), True
+    print("warning: no Python the unprivileged account can run (this one lies under /root): submissions run as "
+          "root, each in a scratch folder, but a submission could reach other files. Set up the class hub's "
+          "environment (sudo ./course hub --setup-only) to grade as an unprivileged account.", file=sys.stderr)
+    return sys.executable, False
+
+
+def question_of(grade_id):
+    return grade_id.rsplit("-", 1)[0]
+
+
+def tampered_cells(submitted, release):
+    """grade_ids of locked cells the student changed: nbgrader's checksum of the submitted cell against
+    the one nbgrader stored in the released copy (the course's, not the student's, metadata)."""
+    from nbgrader.utils import compute_checksum
+    changed = []
+    for path in sorted(submitted.glob("*.ipynb")):
+        released = release / path.name
+        if not released.exists():
+            continue
+        want = {c.metadata.nbgrader["grade_id"]: c.metadata.nbgrader.get("checksum")
+                for c in nbformat.read(released, as_version=4).cells
+                if c.metadata.get("nbgrader", {}).get("locked") and "grade_id" in c.metadata.nbgrader}
+        try:
+            nb = nbformat.read(path, as_version=4)
+        except Exception:  # not a notebook: nbgrader will say so
+            continue
+        for cell in nb.cells:
+            grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+            if grade_id in want and compute_checksum(cell) != want[grade_id]:
+                changed.append(grade_id)
+    return changed
+
+
+def grade_one(course, student, assignment, folder, out, timeout, submission_timeout, python, as_grader):
+    """Autograde one submission in a scratch course folder. Returns its CSV row (a dict)."""
+    row = {"student": student, "assignment": assignment, "score": 0.0, "max_score": None, "error": "",
+           "changed_locked_cells": ""}
+    scratch = pathlib.Path(tempfile.mkdtemp(prefix="d2l-grade-"))
+    try:
+        shutil.copy2(course / "gradebook.db", scratch / "gradebook.db")
+        config = (course / "nbgrader_config.py").read_text().replace(repr(str(course)), repr(str(scratch)))
+        (scratch / "nbgrader_config.py").write_text(config + f"c.Execute.timeout = {timeout}\n")
+        target = scratch / "submitted" / student / assignment
+        target.mkdir(parents=True)
+        for path in folder.iterdir():  # plain files only: a link could point at anything
+            if path.is_file() and not path.is_symlink():
+                shutil.copy2(path, target / path.name)
+        row["changed_locked_cells"] = " ".join(tampered_cells(target, course / "release" / assignment))
+        env = dict(os.environ, PATH=f"{pathlib.Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}",
+                   HOME=str(scratch), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", D2L_HEADLESS="1", MPLBACKEND="Agg")
+        cmd = [python, "-m", "nbgrader", "autograde", assignment, "--student", student, "--create",
+               "--force", "--log-level=WARN"]
+        preexec = None
+        if as_grader:
+            account = grader_account()
+            subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(scratch)], check=True)
+            os.chmod(scratch, 0o700)
+
+            def preexec():
+                os.setsid()
+                os.setgroups([])
+                os.setgid(account.pw_gid)
+                os.setuid(account.pw_uid)
+        proc = subprocess.Popen(cmd, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                text=True, preexec_fn=preexec, start_new_session=preexec is None)
+        try:
+            log, _ = proc.communicate(timeout=submission_timeout)
+        except subprocess.TimeoutExpired:
+            os.killpg(proc.pid, signal.SIGKILL)
+            log, _ = proc.communicate()
+            row["error"] = f"grading stopped after {submission_timeout} s"
+        if as_grader:  # nothing the submission started lives on
+            subprocess.run(["pkill", "-KILL", "-u", GRADER], capture_output=True)
+        scores = read_scores(scratch / "gradebook.db", student, assignment)
+        row["max_score"] = autograded_points(course / "gradebook.db", assignment)
+        if scores is None:
+            row["error"] = row["error"] or "nbgrader could not grade it: " + " ".join(log.split()[-40:])
+            return row
+        total, max_score, per_question = scores
+        for grade_id in row["changed_locked_cells"].split():
+            question = question_of(grade_id)
+            for key in [k for k in per_question if question_of(k) == question]:
+                total -= per_question[key][0]
+                per_question[key] = (0.0, per_question[key][1])
+        row.update(score=total, max_score=max_score)
+        row.update({f"{k} ({mx:g})": f"{got:g}" for k, (got, mx) in per_question.items()})
+        subprocess.run([python, "-m", "nbgrader", "generate_feedback", assignment, "--student", student,
+                        "--force", "--log-level=WARN"], cwd=scratch, env=env, capture_output=True, timeout=300)
+        for kind, pattern in (("feedback", "*.html"), ("autograded", "*.ipynb")):
+            for path in (scratch / kind / student / assignment).glob(pattern):
+                dest = out / kind / student / f"{assignment}{path.suffix}"
+                dest.parent.mkdir(parents=True, exist_ok=True)
+                shutil.copyfile(path, dest)
+        return row
+    finally:
+        shutil.rmtree(scratch, ignore_errors=True)
+
+
+def read_scores(gradebook, student, assignment):
+    """(score, max score, {grade_id: (points, max points)}) of the autograded cells; None if not graded."""
+    from nbgrader.api import Gradebook, MissingEntry
+    with Gradebook(f"sqlite:///{gradebook}") as gb:
+        try:
+            submission = gb.find_submission(assignment, student)
+        except MissingEntry:
+            return None
+        per = {}
+        for notebook in submission.notebooks:
+            for grade in notebook.grades:
+                if grade.cell.cell_type == "code" and not grade.needs_manual_grade:
+                    per[grade.name] = (float(grade.score), float(grade.max_score))
+        if not per:  # nbgrader made the submission but graded nothing (its kernel died, not a notebook)
+            return None
+        auto_max = sum(mx for _, mx in per.values())
+        return sum(got for got, _ in per.values()), auto_max, per
+
+
+def autograded_points(gradebook, assignment):
+    """The most autograded points the assignment gives (its test cells'), from the course's gradebook."""
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{gradebook}") as gb:
+        return sum(cell.max_score for notebook in gb.find_assignment(assignment).notebooks
+                   for cell in notebook.grade_cells if cell.cell_type == "code")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("submissions", type=pathlib.Path)
+    parser.add_argument("--course", type=pathlib.Path, default=ROOT / "_assignments",
+                        help="the course folder ./course assignments built (default _assignments)")
+    parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("grades"))
+    parser.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (default 60)")
+    parser.add_argument("--submission-timeout", type=int, default=900,
+                        help="seconds a whole submission may take to grade (default 900)")
+    args = parser.parse_args()
+    course, subs, out = args.course.resolve(), args.submissions.resolve(), args.out.resolve()
+    if not (course / "gradebook.db").exists():
+        raise SystemExit(f"{course} holds no built assignments: run ./course assignments first")
+    if not subs.is_dir():
+        raise SystemExit(f"{subs}: no such folder (expected STUDENT/ASSIGNMENT/ASSIGNMENT.ipynb)")
+    known = {p.name for p in (course / "source").iterdir()}
+    python, as_grader = grading_python()
+    rows = []
+    for student in sorted(p for p in subs.iterdir() if p.is_dir()):
+        for folder in sorted(p for p in student.iterdir() if p.is_dir()):
+            if folder.name not in known:
+                print(f"skipped {student.name}/{folder.name}: no such assignment", file=sys.stderr)
+                continue
+            row = grade_one(course, student.name, folder.name, folder, out, args.timeout, args.submission_timeout,
+                            python, as_grader)
+            rows.append(row)
+            print(f"{row['student']} {row['assignment']}: {row['score']:g} of {row['max_score'] or '?'} autograded points"
+                  + (f" — {row['error']}" if row["error"] else "")
+                  + (f" — changed locked cells: {row['changed_locked_cells']}" if row["changed_locked_cells"] else ""),
+                  flush=True)
+    out.mkdir(parents=True, exist_ok=True)
+    fields = ["student", "assignment", "score", "max_score", "error", "changed_locked_cells"]
+    fields += sorted({k for r in rows for k in r} - set(fields))
+    with open(out / "grades.csv", "w", newline="") as f:
+        writer = csv.DictWriter(f, fieldnames=fields)
+        writer.writeheader()
+        writer.writerows(rows)
+    print(f"{len(rows)} submissions graded: {out / 'grades.csv'}, feedback in {out / 'feedback'}")
+
+
+if __name__ == "__main__":
+    main()

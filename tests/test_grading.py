@@ -1,0 +1,165 @@
+"""./course grade: submissions autograded by nbgrader, right and wrong and hostile ones.
+
+Each submission is the students' copy of an assignment with answers filled in: the lesson's own
+solution (full marks), or that solution with a mistake students make planted in it (the question's
+points lost, exactly), or something hostile (a loop that never ends, megabytes of printing, files
+deleted, another student's submission attacked, a locked test cell edited). CI grades a handful;
+`./course test-grading` (D2L_GRADING_ALL=1) grades them all.
+"""
+import csv
+import os
+import pathlib
+import subprocess
+import sys
+
+import nbformat
+import pytest
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import assignments as A  # noqa: E402
+
+pytest.importorskip("nbgrader", reason="nbgrader is not installed (./course setup installs it)")
+ALL = os.environ.get("D2L_GRADING_ALL") == "1"
+
+
+def answers_of(course, name):
+    """grade_id -> the source's solution code, markers removed: what a student who solved it wrote."""
+    src = nbformat.read(course / "source" / name / f"{name}.ipynb", as_version=4)
+    return {c.metadata.nbgrader.grade_id: "\n".join(line for line in c.source.splitlines()
+                                                    if line.strip() not in (A.BEGIN, A.END))
+            for c in src.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+
+
+def submit(course, subs, student, name, change=None, cell_change=None):
+    """The released copy with every answer filled in; `change` {grade_id: (old, new)} plants a mistake
+    in an answer (the old text must be there); `cell_change` {grade_id: new source} replaces a cell."""
+    nb = nbformat.read(course / "release" / name / f"{name}.ipynb", as_version=4)
+    answers = answers_of(course, name)
+    for grade_id, (old, new) in (change or {}).items():
+        assert old in answers[grade_id], (grade_id, old)
+        answers[grade_id] = answers[grade_id].replace(old, new)
+    for cell in nb.cells:
+        grade_id = cell.metadata.get("nbgrader", {}).get("grade_id")
+        if grade_id in answers:
+            cell.source = answers[grade_id]
+        if grade_id in (cell_change or {}):
+            cell.source = cell_change[grade_id]
+    folder = subs / student / name
+    folder.mkdir(parents=True)
+    nbformat.write(nb, str(folder / f"{name}.ipynb"))
+    return folder / f"{name}.ipynb"
+
+
+L01, L07, L10, L04 = "01_linear_regression_scratch", "07_softmax_numerics", "10_backprop_optimizers", "04_softmax_scratch"
+
+
+@pytest.fixture(scope="module")
+def graded(tmp_path_factory):
+    if os.geteuid() == 0:  # the class hub's environment lets submissions run as an unprivileged account
+        setup = subprocess.run([sys.executable, str(ROOT / "scripts" / "class_hub.py"), "--setup-only"],
+                               capture_output=True, text=True, timeout=1800)
+        assert setup.returncode == 0, setup.stderr[-2000:]
+    base = tmp_path_factory.mktemp("grading")
+    course, subs, out = base / "course", base / "submitted", base / "grades"
+    A.build(course)
+    files = {}
+    files["alice"] = submit(course, subs, "alice", L01)  # the lesson's own solution
+    files["bob"] = submit(course, subs, "bob", L01, {"sgd-answer": ("/ batch_size", "")})  # no /batch_size
+    victim = files["alice"]
+    # another student's submission attacked: graded as root, submissions run as an unprivileged account
+    # that cannot reach it (run as yourself, they would: grading isolates students only as root)
+    attack = (f"try:\n    shutil.rmtree({str(victim.parent)!r})  # another student's submission\n"
+              "except OSError as e:\n    print('could not:', type(e).__name__)\n") if os.geteuid() == 0 else ""
+    hostile = ("import glob, os, shutil\n" + attack +
+               "for f in glob.glob('*'):\n    os.remove(f)  # every file in its folder\n"
+               "for i in range(300_000):\n    print('line', i)  # megabytes of output\n\n\n")
+    files["carol"] = submit(course, subs, "carol", L01, {"data_iter-answer": ("def data_iter", hostile + "def data_iter")},
+                            cell_change={"sgd-check": "assert True  # the test, edited"})
+    files["dave"] = submit(course, subs, "dave", L07, {"stable_softmax-answer": ("def stable_softmax", "while True:\n    pass\n\n\ndef stable_softmax")})
+    files["erin"] = submit(course, subs, "erin", L10, {"Adam-answer": ("m_hat = m / (1 - beta1 ** t)", "m_hat = m")})
+    if ALL:
+        files["frank"] = submit(course, subs, "frank", L07, {"stable_softmax-answer": ("X - X.max(dim=1, keepdim=True).values", "X")})
+        files["grace"] = submit(course, subs, "grace", L07, {"stable_softmax-answer": (
+            "torch.exp(X - X.max(dim=1, keepdim=True).values)\n    return X_exp / X_exp.sum(dim=1, keepdim=True)",
+            "torch.exp(X - X.max(dim=0, keepdim=True).values)\n    return X_exp / X_exp.sum(dim=0, keepdim=True)")})
+        files["heidi"] = submit(course, subs, "heidi", L01, {"sgd-answer": ("with torch.no_grad():", "raise ValueError('oops')\n    with torch.no_grad():")})
+        files["ivan"] = submit(course, subs, "ivan", L04, {"cross_entropy-answer": ("return -torch.log(y_hat[range(len(y_hat)), y])",
+                                                                                   "return -torch.log(y_hat[range(len(y_hat)), y]).mean()")})
+        files["judy"] = submit(course, subs, "judy", L10, {"Momentum-answer": ("super().__init__", "import os\n        os._exit(1)\n        super().__init__")})
+        (subs / "mallory" / L01).mkdir(parents=True)
+        (subs / "mallory" / L01 / f"{L01}.ipynb").write_text("{ not a notebook")
+    before = {student: path.read_bytes() for student, path in files.items()}
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "grade.py"), str(subs), "--course", str(course),
+                          "--out", str(out), "--timeout", "10"], capture_output=True, text=True, timeout=1800)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    return rows, files, before, out, run.stdout
+
+
+def points(row):
+    return {k.split(" ")[0]: float(v) for k, v in row.items() if k.endswith(")") and v != ""}
+
+
+def test_the_lessons_own_solution_gets_full_marks(graded):
+    rows, *_ = graded
+    assert float(rows["alice"]["score"]) == float(rows["alice"]["max_score"]) == 6
+    assert points(rows["alice"]) == {"sgd-check": 2, "sgd-hidden": 1, "data_iter-check": 2, "data_iter-hidden": 1}
+
+
+def test_an_sgd_without_the_division_by_batch_size_loses_exactly_its_question(graded):
+    rows, *_ = graded
+    assert points(rows["bob"]) == {"sgd-check": 0, "sgd-hidden": 0, "data_iter-check": 2, "data_iter-hidden": 1}
+    assert float(rows["bob"]["score"]) == 3
+
+
+def test_a_hostile_submission_is_graded_and_touches_no_one_else(graded):
+    rows, files, before, out, log = graded
+    carol = rows["carol"]
+    # its edited test cell: restored by nbgrader, reported, and the question scores 0
+    assert carol["changed_locked_cells"] == "sgd-check"
+    assert points(carol) == {"sgd-check": 0, "sgd-hidden": 0, "data_iter-check": 2, "data_iter-hidden": 1}
+    # it deleted the files of its own folder, printed 5 MB, attacked alice's submission: all of it
+    # reached only its scratch copy
+    for student in before:
+        assert files[student].read_bytes() == before[student], student
+    graded_copy = out / "autograded" / "carol" / f"{L01}.ipynb"
+    assert graded_copy.stat().st_size < 1_000_000  # nbgrader cut its printing
+    if os.geteuid() == 0:
+        assert "could not: PermissionError" in graded_copy.read_text()
+    assert float(rows["alice"]["score"]) == 6  # graded before or after it, alice keeps her marks
+    assert (out / "feedback" / "carol" / f"{L01}.html").exists()
+
+
+def test_a_loop_that_never_ends_costs_its_question_and_grading_goes_on(graded):
+    rows, *_ = graded
+    assert points(rows["dave"]) == {"stable_softmax-check": 0, "stable_softmax-hidden": 0,
+                                    "cross_entropy_from_logits-check": 2, "cross_entropy_from_logits-hidden": 1}
+
+
+def test_adam_without_bias_correction_loses_exactly_its_question(graded):
+    rows, *_ = graded
+    assert points(rows["erin"]) == {"Momentum-check": 2, "Momentum-hidden": 1, "Adam-check": 0, "Adam-hidden": 0}
+
+
+def test_the_feedback_shows_the_self_checks_report(graded):
+    rows, files, before, out, log = graded
+    html = (out / "feedback" / "bob" / f"{L01}.html").read_text()
+    assert "check_sgd" in html and "✗" in html  # the same report a student sees in the lesson
+
+
+@pytest.mark.skipif(not ALL, reason="./course test-grading grades every planted mistake (D2L_GRADING_ALL=1)")
+def test_every_planted_mistake_loses_exactly_its_questions_points(graded):
+    rows, *_ = graded
+    no_softmax = {"stable_softmax-check": 0, "stable_softmax-hidden": 0,
+                  "cross_entropy_from_logits-check": 2, "cross_entropy_from_logits-hidden": 1}
+    assert points(rows["frank"]) == no_softmax  # no max-shift: overflows
+    assert points(rows["grace"]) == no_softmax  # normalised over the wrong axis
+    assert points(rows["heidi"]) == {"sgd-check": 0, "sgd-hidden": 0, "data_iter-check": 2, "data_iter-hidden": 1}
+    assert points(rows["ivan"]) == {"cross_entropy-check": 0, "cross_entropy-hidden": 0, "accuracy-check": 2,
+                                    "accuracy-hidden": 1}
+    # a submission that kills its kernel, and one that is not a notebook: graded (0), reported, batch goes on
+    for student in ("judy", "mallory"):
+        assert float(rows[student]["score"]) == 0 and float(rows[student]["max_score"]) == 6, rows[student]
+        assert rows[student]["error"].startswith("nbgrader could not grade it"), rows[student]["error"]
+    assert float(rows["heidi"]["score"]) == 3  # graded after them: the batch went on
