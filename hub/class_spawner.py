@@ -2,6 +2,7 @@
 Littlest JupyterHub makes them), a memory limit per student (a cgroup), so that a runaway kernel
 is killed instead of the server, and a disk quota per student where their homes are on btrfs (a
 subvolume per home, its qgroup limited), so that one student filling the disk stops only them."""
+import asyncio
 import grp
 import os
 import pwd
@@ -25,6 +26,10 @@ class ClassSpawner(LocalProcessSpawner):
                               help="memory of one student's server and kernels together (0: no limit)")
     runtime_root = Unicode("/run/d2lcore", config=True,
                            help="where each student's runtime folder (kernels' sockets) is made, one per uid")
+    instructor_config = Unicode("", config=True,
+                                help="JUPYTER_CONFIG_PATH of an admin's server: formgrader, their course folder")
+    assignments_template = Unicode("", config=True,
+                                   help="the course's nbgrader folder, copied to an admin's ~/course at first start")
     home_root = Unicode("", config=True, help="folder of the students' homes (useradd --base-dir); '' is /home")
     disk_quota_bytes = Integer(0, config=True,
                                help="disk space of one student's home (0: no limit); needs home_root on btrfs")
@@ -41,7 +46,10 @@ class ClassSpawner(LocalProcessSpawner):
             if name not in grp.getgrnam(self.student_group).gr_mem:
                 raise NotAStudentError(f"{name!r} is a Unix account outside the group {self.student_group}: "
                                        "the hub runs servers only for students' accounts")
-        os.chmod(account.pw_dir, 0o700)  # other students cannot read it, whatever useradd's default
+        # other students cannot read it, whatever useradd's default. Only when it is not 0700 already:
+        # on a full btrfs home even chmod fails (EDQUOT), and the student could not start at all
+        if stat.S_IMODE(os.stat(account.pw_dir).st_mode) != 0o700:
+            os.chmod(account.pw_dir, 0o700)
         return account
 
     def make_account(self, name):
@@ -89,8 +97,23 @@ class ClassSpawner(LocalProcessSpawner):
         os.chmod(path, 0o700)
         return path
 
+    def instructor_course(self, account):
+        """An instructor's ~/course: the class's built assignments, theirs to release and grade."""
+        course = os.path.join(account.pw_dir, "course")
+        if not self.assignments_template or os.path.exists(course):
+            return
+        subprocess.run(["cp", "-a", self.assignments_template, course], check=True)
+        with open(os.path.join(course, "nbgrader_config.py"), "w") as f:  # nbgrader run in ~/course
+            f.write("c = get_config()  # noqa: F821\n"
+                    f"c.CourseDirectory.root = {course!r}\n"
+                    'c.CourseDirectory.course_id = "d2lcore"\n')
+        subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", course], check=True)
+        subprocess.run(["chmod", "-R", "go-rwx", course], check=True)
+
     def get_env(self):
         env = super().get_env()
+        if self.user.admin and self.instructor_config:
+            env["JUPYTER_CONFIG_PATH"] = self.instructor_config
         if getattr(self, "_runtime_dir", None):
             env["JUPYTER_RUNTIME_DIR"] = self._runtime_dir
         if self.mem_limit_bytes:  # jupyter-resource-usage shows the use against it in the status bar
@@ -134,13 +157,32 @@ class ClassSpawner(LocalProcessSpawner):
 
         return preexec
 
-    async def start(self):
+    def prepare(self):
+        """Everything a server needs before it starts: the account, its quota, its folders, its cgroup.
+        Blocking (useradd, btrfs, cp): run in a thread, so that the hub keeps answering meanwhile."""
         account = self.ensure_account()
         self.disk_quota(account)
+        if self.user.admin:
+            self.instructor_course(account)
         self._runtime_dir = self.runtime_dir(account)
         cgroup = self.memory_cgroup()
         self._cgroup_procs = os.path.join(cgroup, "cgroup.procs") if cgroup else None
+
+    async def start(self):
+        self._preparing = True
+        try:
+            await asyncio.to_thread(self.prepare)
+        finally:
+            self._preparing = False
         return await super().start()
+
+    async def poll(self):
+        # while prepare() runs there is no process yet, and LocalProcessSpawner's poll() would say
+        # "stopped": a start slower than the hub's slow_spawn_timeout (10 s; a busy server) then
+        # failed with a 500 ("Exception is not set", JupyterHub 5.5)
+        if getattr(self, "_preparing", False):
+            return None
+        return await super().poll()
 
 
 def _is_btrfs(path):

@@ -10,7 +10,9 @@ What each part is for (docs/class-server.md says more):
 - one PyTorch thread per kernel (kernels on a shared server oversubscribe the cores: README);
 - a memory limit per student (a cgroup): a runaway kernel is killed, not the server;
 - a disk quota per student where their homes are on btrfs: a full home stops only its student;
-- idle servers are stopped by jupyterhub-idle-culler, idle kernels by the server itself.
+- idle servers are stopped by jupyterhub-idle-culler, idle kernels by the server itself;
+- graded assignments on nbgrader: students fetch, validate and submit through one exchange folder,
+  the instructor (an admin) grades in formgrader, in ~/course (docs/assignments.md).
 
 Every path and setting comes from the environment `./course hub` sets (D2L_HUB_*), so this file is
 the same on every server.
@@ -62,6 +64,8 @@ c.Authenticator.blocked_users = {"root", "admin", "nobody", "daemon", "bin", "sy
 c.JupyterHub.spawner_class = ClassSpawner
 c.ClassSpawner.student_group = env.get("D2L_HUB_GROUP", "d2lstudents")
 c.ClassSpawner.mem_limit_bytes = int(float(env.get("D2L_HUB_MEM_LIMIT_GB", "3")) * 2**30)
+c.ClassSpawner.instructor_config = os.path.join(home, "instructor")  # formgrader: instructors only
+c.ClassSpawner.assignments_template = os.path.join(home, "assignments")  # ./course assignments, built
 c.ClassSpawner.home_root = env.get("D2L_HUB_HOME_ROOT", "")  # the students' homes ('': /home)
 c.ClassSpawner.disk_quota_bytes = int(float(env.get("D2L_HUB_DISK_QUOTA_GB", "2")) * 2**30)  # where on btrfs
 c.Spawner.cmd = [os.path.join(os.path.dirname(os.path.abspath(__file__)), "start-student")]

@@ -18,6 +18,7 @@ Setting up again is quick when nothing changed; the mirror is refreshed at every
 """
 import argparse
 import hashlib
+import json
 import os
 import pathlib
 import shutil
@@ -88,17 +89,21 @@ def setup(home, python):
     server = venv / "etc" / "jupyter"
     server.mkdir(parents=True, exist_ok=True)
     # kernels talk to their server over Unix sockets in the student's runtime folder, not TCP: with
-    # TCP, 20 kernels starting at once raced for ports ("Address already in use") and one died for good
+    # TCP, 20 kernels starting at once raced for ports ("Address already in use") and one died for good.
+    # Only the server's own kernels (ServerKernelManager): nbgrader's autograde, run inside an
+    # instructor's server, starts kernels without a connection file, whose socket path is then
+    # relative to the notebook's folder, and never reached them ("Kernel didn't respond in 60 seconds")
     # a file deleted in JupyterLab is gone, as its dialog says ("permanently delete"), not moved to a
     # trash folder in the home, where it would still count against the student's disk quota
     (server / "jupyter_server_config.json").write_text(
         '{"MappingKernelManager": {"cull_idle_timeout": 1800, "cull_interval": 300, "cull_connected": false},\n'
-        ' "KernelManager": {"transport": "ipc"},\n'
+        ' "ServerKernelManager": {"transport": "ipc"},\n'
         ' "FileContentsManager": {"delete_to_trash": false}}\n')
     if not shutil.which("btrfs") and shutil.which("apt-get"):  # the students' disk quotas (btrfs qgroups)
         say("btrfs-progs (apt), for the students' disk quotas")
         if subprocess.run(["apt-get", "install", "-y", "-qq", "btrfs-progs"], capture_output=True).returncode:
             say("warning: apt-get could not install btrfs-progs: no disk quotas (docs/class-server.md)")
+    graded_assignments(home, venv)
     proxy = home / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"
     if not proxy.exists():
         say("configurable-http-proxy (npm)")
@@ -120,6 +125,48 @@ def setup(home, python):
     run("chmod", "-R", "a+rX,go-w", venv, home / "proxy", hub, home / "course.git")
     if subprocess.run(["getent", "group", "d2lstudents"], capture_output=True).returncode != 0:
         run("groupadd", "d2lstudents")
+
+
+# nbgrader's parts that only the instructor gets (the students fetch, validate and submit)
+INSTRUCTOR_ONLY_LAB = ["@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment",
+                       "@jupyter/nbgrader:course-list"]
+INSTRUCTOR_ONLY_SERVER = ["nbgrader.server_extensions.formgrader", "nbgrader.server_extensions.course_list"]
+
+
+def graded_assignments(home, venv):
+    """nbgrader for the class (docs/assignments.md): one exchange every account can write into, the
+    course's assignments built once (each instructor's server copies them to ~/course at its first
+    start), formgrader and the assignment tools for instructors only."""
+    exchange = home / "exchange"
+    exchange.mkdir(exist_ok=True)
+    os.chmod(exchange, 0o1777)  # as nbgrader's docs ask; sticky: no one removes another's entries
+    etc = venv / "etc" / "jupyter"
+    (etc / "nbgrader_config.py").write_text(
+        "# written by ./course hub: every account's nbgrader\n"
+        "c = get_config()  # noqa: F821\n"
+        'c.CourseDirectory.course_id = "d2lcore"\n'
+        f"c.Exchange.root = {str(exchange)!r}\n")
+    (etc / "labconfig").mkdir(parents=True, exist_ok=True)
+    (etc / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {name: True for name in INSTRUCTOR_ONLY_LAB}}, indent=1) + "\n")
+    # loaded after nbgrader's own nbgrader.json (the folder's files in name order), so it wins
+    (etc / "jupyter_server_config.d" / "zz-d2lcore-students.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {name: False for name in INSTRUCTOR_ONLY_SERVER}}}, indent=1) + "\n")
+    instructor = home / "instructor"  # JUPYTER_CONFIG_PATH of an instructor's server: before sys.prefix's
+    (instructor / "labconfig").mkdir(parents=True, exist_ok=True)
+    (instructor / "labconfig" / "page_config.json").write_text(json.dumps(
+        {"disabledExtensions": {name: False for name in INSTRUCTOR_ONLY_LAB}}, indent=1) + "\n")
+    (instructor / "jupyter_server_config.json").write_text(json.dumps(
+        {"ServerApp": {"jpserver_extensions": {name: True for name in INSTRUCTOR_ONLY_SERVER}}}, indent=1) + "\n")
+    (instructor / "nbgrader_config.py").write_text(
+        "# written by ./course hub: an instructor's course folder, copied from the class's at their first start\n"
+        "import os\n"
+        "c = get_config()  # noqa: F821\n"
+        'c.CourseDirectory.root = os.path.expanduser("~/course")\n')
+    template = home / "assignments"
+    say(f"the course's assignments (nbgrader) in {template}")
+    run(venv / "bin" / "python", ROOT / "scripts" / "assignments.py", template, stdout=subprocess.DEVNULL)
+    run("chmod", "-R", "a+rX,go-w", instructor, template)
 
 
 def mirror(repo):

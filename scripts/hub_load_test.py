@@ -120,7 +120,11 @@ class Student:
 
     async def start_server(self, timeout=600):
         if not self.token:  # the first start: the hub user is made (as the instructor's sign-up approval would)
-            await self.hub.api("POST", f"/users/{self.name}")
+            try:
+                await self.hub.api("POST", f"/users/{self.name}")
+            except RuntimeError as e:
+                if " 409 " not in str(e):  # already a hub user (an admin the hub made at its start)
+                    raise
         started = time.monotonic()
         await self.hub.api("POST", f"/users/{self.name}/server")
         while True:
@@ -336,6 +340,8 @@ class BtrfsHomes:
         self.mount.mkdir(exist_ok=True)
         subprocess.run(["mount", "-o", "loop", str(self.image), str(self.mount)], check=True)
         os.chmod(self.mount, 0o755)  # as /home: students pass through to their own homes
+        # quotas on, as the instructor does once (docs/class-server.md); the first scan takes seconds
+        subprocess.run(["btrfs", "quota", "enable", str(self.mount)], check=True, capture_output=True)
 
     def remove(self):
         if os.path.ismount(self.mount):
@@ -352,7 +358,32 @@ async def checks(hub, students, mem_limit_gb, disk_quota_gb=0):
     """The class's guarantees, on two running students. Returns a list of (check, passed, detail)."""
     a, b = students[0], students[1]
     home_a, home_b = (pathlib.Path(pwd.getpwnam(s.name).pw_dir) for s in (a, b))
-    results = []
+    results, open_tabs, done = [], [a, b], asyncio.Event()
+    tabs = asyncio.create_task(keep_tabs_open(open_tabs, done))
+    try:
+        return await _checks(hub, a, b, home_a, home_b, results, open_tabs, mem_limit_gb, disk_quota_gb)
+    finally:
+        done.set()
+        await tabs
+
+
+async def keep_tabs_open(students, done):
+    """What an open JupyterLab tab does: ask its server every few seconds (kernels, sessions), which
+    is activity to the culler. The checks take minutes; no server of theirs may be culled meanwhile."""
+    while not done.is_set():
+        for student in list(students):
+            if student.token:
+                try:
+                    await student.server("GET", "/api/kernels")
+                except Exception:
+                    pass  # a server restarting (the checks restart some): the next round asks again
+        try:
+            await asyncio.wait_for(done.wait(), 5)
+        except asyncio.TimeoutError:
+            pass
+
+
+async def _checks(hub, a, b, home_a, home_b, results, open_tabs, mem_limit_gb, disk_quota_gb):
 
     def as_user(name, code):  # as the student's kernel runs: their home, the class's environment
         return subprocess.run(["runuser", "-u", name, "--", str(hub.home / "venv" / "bin" / "python"), "-c", code],
@@ -420,7 +451,9 @@ async def checks(hub, students, mem_limit_gb, disk_quota_gb=0):
     # 5. a student who fills their disk quota: their saved work intact, nobody else affected
     if disk_quota_gb:
         results.append(await quota_check(hub, a, b, as_user, disk_quota_gb))
-    # 6. the hub restarted mid-class: servers, kernels and files survive
+    # 6. a graded assignment's round: instructor, two students, nbgrader's exchange and formgrader
+    results.append(await assignments_check(hub, a, b, as_user, open_tabs))
+    # 7. the hub restarted mid-class: servers, kernels and files survive
     before = {s.name: (await hub.api("GET", f"/users/{s.name}"))["servers"][""]["url"] for s in (a, b)}
     hub.stop()
     hub.start()
@@ -463,7 +496,11 @@ async def quota_check(hub, a, b, as_user, quota_gb):
     except Exception as e:
         restarted = f"{type(e).__name__}: {e}"
     # the student deletes the file in JupyterLab's file browser (the contents API)
-    await a.server("DELETE", "/api/contents/filler.bin")
+    if restarted is True:
+        await a.server("DELETE", "/api/contents/filler.bin")
+    else:  # as they would in a terminal, so that the checks after this one can go on
+        as_user(a.name, "import os; os.remove(os.path.expanduser('~/filler.bin'))")
+        await a.start_server()
     room = as_user(a.name, "import os; open(os.path.expanduser('~/again.bin'), 'wb').write(os.urandom(128 << 20)); "
                            "print('room')").stdout.strip() == "room"  # the space came back (no trash folder)
     after_code, after_said = await a.save(lesson, nb)
@@ -473,6 +510,64 @@ async def quota_check(hub, a, b, as_user, quota_gb):
             f"filled: {fill.stdout.strip() or fill.stderr.strip()[-200:]}; their save: {code} {said[:160]!r}, "
             f"file intact {intact}; the other's save {b_code}, writes {b_writes}; server restarted {restarted}; "
             f"deleted in JupyterLab, 128 MB written again {room}, saved {after_code} {after_said[:100]!r}")
+
+
+INSTRUCTOR = f"{PREFIX}t"
+
+
+async def assignments_check(hub, a, b, as_user, open_tabs):
+    """A graded assignment's whole round on the hub, as JupyterLab's nbgrader panels do it: the
+    instructor releases lesson 01's assignment in formgrader; both students fetch it; a solves it,
+    b plants an sgd without / batch_size; both validate and submit; the instructor collects,
+    autogrades and releases feedback; the students fetch their feedback."""
+    name, course = "01_linear_regression_scratch", {"course_id": "d2lcore"}
+    teacher = Student(hub, INSTRUCTOR)
+    await teacher.start_server()  # its first start copies the class's assignments to ~/course
+    open_tabs.append(teacher)
+    await teacher.server("POST", f"/formgrader/api/assignment/{name}/release")
+    source = json.loads((hub.home / "assignments" / "source" / name / f"{name}.ipynb").read_text())
+    answers = {c["metadata"]["nbgrader"]["grade_id"]: "\n".join(
+        line for line in "".join(c["source"]).splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
+        for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("solution") and c["cell_type"] == "code"}
+    path, verdicts = f"{name}/{name}.ipynb", {}
+    for student, mistake in ((a, None), (b, ("/ batch_size", ""))):
+        fetched = await student.server("POST", "/assignments/fetch", dict(course, assignment_id=name))
+        nb = (await student.server("GET", f"/api/contents/{path}?content=1"))["content"]
+        for cell in nb["cells"]:
+            grade_id = cell["metadata"].get("nbgrader", {}).get("grade_id")
+            if grade_id in answers:
+                cell["source"] = answers[grade_id].replace(*mistake) if mistake and grade_id == "sgd-answer" else answers[grade_id]
+        code, said = await student.save(path, nb)
+        valid = await student.server("POST", "/assignments/validate", {"path": path})
+        failed = [c["source"] for c in (valid.get("value") or {}).get("failed", []) if "d2l.check_" in c["source"]]
+        verdicts[student.name] = (fetched.get("success"), code, failed)
+        submitted = await student.server("POST", "/assignments/submit", dict(course, assignment_id=name))
+        verdicts[student.name] += (submitted.get("success"),)
+    # one student cannot read what another submitted: the exchange's inbound folder is write-only to them
+    inbound = hub.home / "exchange" / "d2lcore" / "inbound"
+    peek = as_user(a.name, f"import os; print(os.listdir({str(inbound)!r}))")
+    private = "PermissionError" in peek.stderr
+    await teacher.server("POST", f"/formgrader/api/assignment/{name}/collect")
+    scores = {}
+    for student in (a, b):
+        await teacher.server("POST", f"/formgrader/api/submission/{name}/{student.name}/autograde")
+    for sub in await teacher.server("GET", f"/formgrader/api/submissions/{name}"):
+        scores[sub["student"]] = (sub.get("code_score"), sub.get("max_code_score"))
+    await teacher.server("POST", f"/formgrader/api/assignment/{name}/generate_feedback")
+    await teacher.server("POST", f"/formgrader/api/assignment/{name}/release_feedback")
+    feedback = {}
+    for student in (a, b):
+        await student.server("POST", "/assignments/fetch_feedback", dict(course, assignment_id=name))
+        home = pathlib.Path(pwd.getpwnam(student.name).pw_dir)
+        feedback[student.name] = [p.name for p in (home / name / "feedback").rglob("*.html")]
+    passed = (verdicts[a.name][:3] == (True, 200, []) and verdicts[b.name][0] is True
+              and len(verdicts[b.name][2]) == 1 and "check_sgd" in verdicts[b.name][2][0]
+              and verdicts[a.name][3] is True and verdicts[b.name][3] is True and private
+              and scores.get(a.name) == (6.0, 6.0) and scores.get(b.name) == (3.0, 6.0)
+              and all(f == [f"{name}.html"] for f in feedback.values()))
+    return ("a graded assignment: released, fetched, validated, submitted, collected, autograded, feedback back",
+            passed, f"fetch/save/validate failures/submit: {verdicts}; inbound unreadable to a student: {private}; "
+                    f"autograded (score, max): {scores}; feedback: {feedback}")
 
 
 async def wait_stopped(hub, name, timeout=60):
@@ -512,7 +607,8 @@ async def main_async(args):
         homes = BtrfsHomes(pathlib.Path(tempfile.mkdtemp(prefix="d2l-homes-"))) if args.checks and BtrfsHomes.possible() else None
         if args.checks and not homes:
             print("- no disk-quota check: needs btrfs (btrfs-progs) and loop devices (mount -o loop)", flush=True)
-        hub = Hub(home, state, args.cull_timeout, args.mem_limit_gb, home_root=homes.mount if homes else "",
+        hub = Hub(home, state, args.cull_timeout, args.mem_limit_gb, admins=INSTRUCTOR if args.checks else "",
+                  home_root=homes.mount if homes else "",
                   disk_quota_gb=args.disk_quota_gb if homes else 0)
         try:
             if homes:
@@ -532,7 +628,7 @@ async def main_async(args):
             ok &= not report["failures"] and culled is not None and all(p for _, p, _ in results)
         finally:
             hub.stop(proxy_too=True)
-            remove_students([f"{PREFIX}{k:02d}" for k in range(1, n + 1)])
+            remove_students(existing_load_students())  # the students and the instructor
             if homes:
                 homes.remove()
             if not args.keep:

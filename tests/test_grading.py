@@ -78,6 +78,8 @@ def graded(tmp_path_factory):
                             cell_change={"sgd-check": "assert True  # the test, edited"})
     files["dave"] = submit(course, subs, "dave", L07, {"stable_softmax-answer": ("def stable_softmax", "while True:\n    pass\n\n\ndef stable_softmax")})
     files["erin"] = submit(course, subs, "erin", L10, {"Adam-answer": ("m_hat = m / (1 - beta1 ** t)", "m_hat = m")})
+    # input() in an answer: it passed Validate and failed autograde in nbgrader#1844; it must do the same in both
+    files["kim"] = submit(course, subs, "kim", L01, {"sgd-answer": ("def sgd", "scale = input('scale? ')\n\n\ndef sgd")})
     if ALL:
         files["frank"] = submit(course, subs, "frank", L07, {"stable_softmax-answer": ("X - X.max(dim=1, keepdim=True).values", "X")})
         files["grace"] = submit(course, subs, "grace", L07, {"stable_softmax-answer": (
@@ -94,7 +96,7 @@ def graded(tmp_path_factory):
                           "--out", str(out), "--timeout", "10"], capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))}
-    return rows, files, before, out, run.stdout
+    return rows, files, before, out, run.stdout, course
 
 
 def points(row):
@@ -114,7 +116,7 @@ def test_an_sgd_without_the_division_by_batch_size_loses_exactly_its_question(gr
 
 
 def test_a_hostile_submission_is_graded_and_touches_no_one_else(graded):
-    rows, files, before, out, log = graded
+    rows, files, before, out, log, _ = graded
     carol = rows["carol"]
     # its edited test cell: restored by nbgrader, reported, and the question scores 0
     assert carol["changed_locked_cells"] == "sgd-check"
@@ -143,9 +145,30 @@ def test_adam_without_bias_correction_loses_exactly_its_question(graded):
 
 
 def test_the_feedback_shows_the_self_checks_report(graded):
-    rows, files, before, out, log = graded
+    rows, files, before, out, log, _ = graded
     html = (out / "feedback" / "bob" / f"{L01}.html").read_text()
     assert "check_sgd" in html and "✗" in html  # the same report a student sees in the lesson
+
+
+def test_validate_fails_exactly_the_self_checks_the_autograder_scores_zero(graded):
+    # the Validate button runs nbgrader's Validator on the student's notebook: its verdict on the
+    # visible tests must be the autograder's (nbgrader#1844: input() passed one and failed the other)
+    from nbgrader.validator import Validator
+    rows, files, _, _, _, _ = graded
+    for student in ("alice", "bob", "erin", "kim", "carol"):
+        result = Validator().validate(str(files[student]))
+        zero = {k.split(" ")[0] for k, v in rows[student].items() if "-check (" in k and v == "0"}
+        if rows[student]["changed_locked_cells"]:  # an edited test cell: both say so, nothing else
+            assert [c["source"] for c in result["changed"]] == ["assert True  # the test, edited"]
+            continue
+        failed = {c["source"].splitlines()[-1] for c in result.get("failed", []) if "d2l.check_" in c["source"]}
+        expected = set()
+        for grade_id in zero:
+            nb = nbformat.read(files[student], as_version=4)
+            expected |= {c.source.splitlines()[-1] for c in nb.cells
+                         if c.metadata.get("nbgrader", {}).get("grade_id") == grade_id}
+        assert failed == expected, (student, failed, expected)
+    assert points(rows["kim"])["sgd-check"] == 0
 
 
 @pytest.mark.skipif(not ALL, reason="./course test-grading grades every planted mistake (D2L_GRADING_ALL=1)")
