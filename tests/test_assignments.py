@@ -2,6 +2,7 @@
 import json
 import pathlib
 import shutil
+import subprocess
 import sys
 
 import nbformat
@@ -120,3 +121,18 @@ def test_points_are_stated_per_question_and_add_up(course):
         manual = sum(g.points for g in graded if g.solution)
         intro = source.cells[0].source
         assert f"({manual} points)" in intro and (not auto or f"({auto} points:" in intro), intro
+
+
+def test_the_course_jupyterlab_shows_students_no_instructor_panels():
+    # ./course sets it up: nbgrader's Assignments panel and Validate stay, formgrader and the rest go
+    labs = subprocess.run([sys.executable, "-m", "jupyter", "labextension", "list"], capture_output=True, text=True)
+    disabled = labs.stdout + labs.stderr
+    disabled = disabled[disabled.find("Disabled extensions:"):]
+    for plugin in ("@jupyter/nbgrader:formgrader", "@jupyter/nbgrader:create-assignment", "@jupyter/nbgrader:course-list"):
+        assert plugin in disabled, labs.stdout + labs.stderr
+    assert "@jupyter/nbgrader:assignment-list" not in disabled and "@jupyter/nbgrader:validate-assignment" not in disabled
+    servers = subprocess.run([sys.executable, "-m", "jupyter", "server", "extension", "list"], capture_output=True, text=True)
+    lines = {line.split()[0]: line for line in (servers.stdout + servers.stderr).splitlines() if "nbgrader.server_extensions" in line
+             and "abled" in line}
+    assert "disabled" in lines["nbgrader.server_extensions.formgrader"]
+    assert "enabled" in lines["nbgrader.server_extensions.assignment_list"]
