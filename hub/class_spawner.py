@@ -78,8 +78,11 @@ class ClassSpawner(LocalProcessSpawner):
             return
         limit = ["btrfs", "qgroup", "limit", str(self.disk_quota_bytes), home]
         if subprocess.run(limit, capture_output=True).returncode:  # quotas not yet enabled on this filesystem
-            subprocess.run(["btrfs", "quota", "enable", home], check=True, capture_output=True)
-            subprocess.run(limit, check=True, capture_output=True)
+            subprocess.run(["btrfs", "quota", "enable", home], capture_output=True)
+            again = subprocess.run(limit, capture_output=True, text=True)
+            if again.returncode:  # the student still starts (a limit set before stays): never locked out
+                self.log.warning("could not set %s's disk quota on %s: %s", account.pw_name, home,
+                                 again.stderr.strip())
 
     def runtime_dir(self, account):
         """The student's Jupyter runtime folder, /run/d2lcore/UID, 0700 and theirs. Kernels' Unix sockets
