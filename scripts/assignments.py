@@ -95,9 +95,12 @@ def with_solution_markers(node, source, start):
 
 
 def exercises(solutions_nb):
-    """[(number, text)] of the '## Exercises' list, and {number: worked solution markdown}."""
-    items, worked = [], {}
+    """The '## Exercises' list as [(number, text)] (number 0: a preamble), and the worked solutions as
+    [{"numbers": [1, 2], "text": markdown, "code": [source, ...]}], one per folded solution, in order:
+    a solution may answer several exercises, and its code cells follow its text."""
+    items, groups = [], []
     for cell in solutions_nb.cells:
+        tags = cell.metadata.get("tags", [])
         if cell.cell_type == "markdown" and cell.source.startswith("## Exercises"):
             body = cell.source.split("\n", 1)[1]
             parts = re.split(r"^(\d+)\. ", body, flags=re.M)
@@ -106,13 +109,43 @@ def exercises(solutions_nb):
                 items.append((int(parts[k]), re.sub(r"\n   ", "\n", parts[k + 1]).strip()))
             if preamble:
                 items.insert(0, (0, preamble))
-        elif cell.cell_type == "markdown" and "solution" in cell.metadata.get("tags", []):
+        elif "solution" in tags and cell.cell_type == "markdown":
             title = re.search(r"<summary><b>Solutions? ([^<]+)</b>", cell.source)
             if title:
-                for n in map(int, re.findall(r"\d+", title[1])):
-                    text = re.sub(r"</?details>|<summary>.*?</summary>", "", cell.source, flags=re.S).strip()
-                    worked[n] = worked.get(n, "") + text
-    return items, worked
+                text = re.sub(r"</?details>|<summary>.*?</summary>", "", cell.source, flags=re.S).strip()
+                groups.append({"numbers": [int(n) for n in re.findall(r"\d+", title[1])], "text": text, "code": []})
+        elif "solution" in tags and cell.cell_type == "code" and groups:
+            groups[-1]["code"].append(cell.source)
+    return items, groups
+
+
+def without_definitions(source, names):
+    """The code with its top-level definitions of `names` (the questions' functions, written above)
+    replaced by a comment saying so."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return source
+    lines = source.splitlines()
+    for node in reversed(tree.body):
+        if isinstance(node, (ast.FunctionDef, ast.ClassDef)) and node.name in names:
+            start = min([node.lineno] + [d.lineno for d in node.decorator_list])
+            lines[start - 1:node.end_lineno] = [f"# `{node.name}`: your answer to the question above"]
+    return "\n".join(lines)
+
+
+def lesson_code(lesson):
+    """The lesson's code cells (no prose, no outputs): shipped beside the assignment so that its
+    exercises can rebuild what the lesson built, in the student's folder and when graded alike."""
+    nb = nbformat.read(lesson, as_version=4)
+    code = [nbformat.v4.new_code_cell(c.source, metadata={"tags": c.metadata["tags"]} if "tags" in c.metadata else {})
+            for c in nb.cells if c.cell_type == "code"]
+    return nbformat.v4.new_notebook(cells=code, metadata={"kernelspec": nb.metadata.get("kernelspec", {})})
+
+
+def lesson_file(lesson):
+    # not .ipynb: nbgrader would take it for a notebook of the assignment (and autograde does not copy one)
+    return f"{lesson.stem}.lesson.json"
 
 
 def nbgrader_meta(grade_id, *, solution=False, grade=False, locked=False, points=None):
@@ -133,7 +166,7 @@ def build_source(lesson, hidden):
                                              "language_info": {"name": "python"}})
     cells = out.cells
     questions = [q for _, qs in spec(nb) for q in qs]
-    items, worked = exercises(sol)
+    items, groups = exercises(sol)
     auto = len(questions) * (CHECK_POINTS + HIDDEN_POINTS)
     manual = EXERCISE_POINTS * sum(1 for k, _ in items if k)
     cells.append(nbformat.v4.new_markdown_cell(
@@ -175,17 +208,44 @@ def build_source(lesson, hidden):
                 "# further tests, run when your work is graded\n### BEGIN HIDDEN TESTS\n" + code.rstrip()
                 + "\n### END HIDDEN TESTS",
                 metadata=nbgrader_meta(f"{name}-hidden", grade=True, locked=True, points=HIDDEN_POINTS)))
-    for k, text in items:
-        if not k:
-            cells.append(nbformat.v4.new_markdown_cell(f"## Exercises\n\n{text}",
-                                                       metadata=nbgrader_meta("exercises", locked=True)))
-            continue
-        cells.append(nbformat.v4.new_markdown_cell(f"### Exercise {k} ({EXERCISE_POINTS} points)\n\n{text}",
-                                                   metadata=nbgrader_meta(f"exercise{k}", locked=True)))
-        reference = worked.get(k, "(see the lesson's worked solutions)")
-        cells.append(nbformat.v4.new_markdown_cell(
-            f"{BEGIN}\nWorked solution, for the grader:\n\n{reference}\n{END}",
-            metadata=nbgrader_meta(f"exercise{k}-answer", solution=True, grade=True, points=EXERCISE_POINTS)))
+    text_of = dict(items)
+    if 0 in text_of:
+        cells.append(nbformat.v4.new_markdown_cell(f"## Exercises\n\n{text_of[0]}",
+                                                   metadata=nbgrader_meta("exercises", locked=True)))
+    if any(g["code"] for g in groups):
+        cells.append(nbformat.v4.new_code_cell(
+            "# Run this cell before the exercises: it runs the lesson's code (its data, functions and trained\n"
+            f"# models), from {lesson_file(lesson)} beside this notebook, with its output hidden. The lesson's\n"
+            "# own functions replace yours from here on, so that a mistake above does not spread into the\n"
+            "# exercises.\nimport d2lcore as d2l\n\n"
+            f"d2l.infra.run_lesson({lesson_file(lesson)!r})",
+            metadata=nbgrader_meta("lesson", locked=True)))
+    question_names = {d for q in questions for d in q["define"]}
+    answered = set()
+    for group in groups:
+        numbers = [n for n in group["numbers"] if n in text_of and n not in answered]
+        answered |= set(numbers)
+        for k in numbers:
+            cells.append(nbformat.v4.new_markdown_cell(f"### Exercise {k} ({EXERCISE_POINTS} points)\n\n{text_of[k]}",
+                                                       metadata=nbgrader_meta(f"exercise{k}", locked=True)))
+        for k in numbers:
+            cells.append(nbformat.v4.new_markdown_cell(
+                f"{BEGIN}\nWorked solution, for the grader:\n\n{group['text']}\n{END}",
+                metadata=nbgrader_meta(f"exercise{k}-answer", solution=True, grade=True, points=EXERCISE_POINTS)))
+        if group["code"] and numbers:
+            which = " and ".join(map(str, numbers))
+            code = "\n\n\n".join(without_definitions(c, question_names) for c in group["code"])
+            # an answer cell not graded by itself (nbgrader's "autograded answer" without a test): the
+            # instructor reads its output when grading the written answers, which carry the points (a
+            # graded code cell would count in formgrader's code score, the autograded one)
+            cells.append(nbformat.v4.new_code_cell(
+                f"# Exercise{'s' if len(numbers) > 1 else ''} {which}: your code (it runs after the lesson's code; "
+                f"your instructor reads it and its output with your answer{'s' if len(numbers) > 1 else ''} above)\n"
+                f"{BEGIN}\n{code.rstrip()}\n{END}",
+                metadata=nbgrader_meta(f"exercise{numbers[0]}-code", solution=True)))
+    unanswered = sorted(set(text_of) - answered - {0})
+    if unanswered:
+        raise DriftError(f"{lesson.name}: exercises {unanswered} have no worked solution in {sol_path.name}")
     return out
 
 
@@ -217,7 +277,7 @@ def nbgrader(course, *args):
     return run
 
 
-def build(out, timeout=60):
+def build(out, timeout=120):
     out = pathlib.Path(out).resolve()
     out.mkdir(parents=True, exist_ok=True)
     (out / "nbgrader_config.py").write_text(CONFIG.format(root=str(out), timeout=timeout))
@@ -230,6 +290,8 @@ def build(out, timeout=60):
             shutil.rmtree(folder)
         folder.mkdir(parents=True)
         nbformat.write(src, str(folder / f"{lesson.stem}.ipynb"))
+        if any(c.metadata.nbgrader.get("grade_id") == "lesson" for c in src.cells):
+            nbformat.write(lesson_code(lesson), str(folder / lesson_file(lesson)))
         names.append(lesson.stem)
     nbgrader(out, "generate_assignment", "*", "--force")  # all at once: one start of nbgrader, not 17
     leaks = released_solution_code(out, hidden)
@@ -253,16 +315,31 @@ def released_solution_code(out, hidden):
                 secret |= {line.strip() for line in inside.splitlines() if len(line.strip()) > 12}
         for code in hidden.get(lesson.stem, {}).values():
             secret |= {line.strip() for line in code.splitlines() if len(line.strip()) > 12}
+        # a line the students' copy shows anyway (the set-up cell's seed, a self-check) is no secret
+        secret -= {line.strip() for cell in src.cells if not cell.metadata.get("nbgrader", {}).get("solution")
+                   for line in cell.source.splitlines()}
         for line in sorted(secret):
             if json.dumps(line)[1:-1] in rel:
                 leaks.append(f"{lesson.stem}: {line}")
+        # the other released files (the lesson's code, which students have in the course anyway) may
+        # hold the lesson's own lines (the questions ask to write the lesson's functions), nothing else
+        published = {line.strip() for c in nbformat.read(lesson, as_version=4).cells if c.cell_type == "code"
+                     for line in c.source.splitlines()}
+        for other in sorted((out / "release" / lesson.stem).rglob("*")):
+            if other.is_file() and other.suffix != ".ipynb":
+                try:
+                    shipped = {line.strip() for c in nbformat.read(other, as_version=4).cells
+                               for line in c.source.splitlines()}
+                except Exception:  # not a notebook: its lines
+                    shipped = {line.strip() for line in other.read_text(errors="replace").splitlines()}
+                leaks += [f"{lesson.stem}/{other.name}: {line}" for line in sorted((secret - published) & shipped)]
     return leaks
 
 
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("out", nargs="?", default=str(ROOT / "_assignments"))
-    parser.add_argument("--timeout", type=int, default=60, help="seconds a cell may run when graded (default 60)")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds a cell may run when graded (default 120: the cell that runs the lesson takes up to 30 s on a quiet 2-core machine)")
     args = parser.parse_args()
     names = build(args.out, args.timeout)
     print(f"{len(names)} assignments in {args.out}: source/ (yours, with solutions and hidden tests), "

@@ -1,6 +1,6 @@
 """`./course grade SUBMISSIONS_DIR`: autograde students' submissions with nbgrader, each on its own.
 
-    ./course grade SUBMISSIONS_DIR [--course _assignments] [--out grades] [--timeout 60]
+    ./course grade SUBMISSIONS_DIR [--course _assignments] [--out grades] [--timeout 120]
 
 SUBMISSIONS_DIR holds STUDENT/ASSIGNMENT/ASSIGNMENT.ipynb (nbgrader's `submitted/` layout: what
 `nbgrader collect` or `zip_collect` gather). The course folder is what `./course assignments` built.
@@ -107,6 +107,13 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
             if path.is_file() and not path.is_symlink():
                 shutil.copy2(path, target / path.name)
         row["changed_locked_cells"] = " ".join(tampered_cells(target, course / "release" / assignment))
+        # the assignment's other files (the lesson's code its exercises run): nbgrader puts its source
+        # copy in place of the student's before grading. Not the source notebook: the submission runs
+        # here and could print the solutions and hidden tests into its feedback
+        for path in (course / "source" / assignment).glob("*"):
+            if path.is_file() and path.suffix != ".ipynb":
+                (scratch / "source" / assignment).mkdir(parents=True, exist_ok=True)
+                shutil.copy2(path, scratch / "source" / assignment / path.name)
         env = dict(os.environ, PATH=f"{pathlib.Path(python).parent}{os.pathsep}{os.environ.get('PATH', '')}",
                    HOME=str(scratch), OMP_NUM_THREADS="1", MKL_NUM_THREADS="1", D2L_HEADLESS="1", MPLBACKEND="Agg")
         cmd = [python, "-m", "nbgrader", "autograde", assignment, "--student", student, "--create",
@@ -180,8 +187,10 @@ def autograded_points(gradebook, assignment):
     """The most autograded points the assignment gives (its test cells'), from the course's gradebook."""
     from nbgrader.api import Gradebook
     with Gradebook(f"sqlite:///{gradebook}") as gb:
+        # a code cell that is also a solution cell (an exercise's code) is graded by hand
         return sum(cell.max_score for notebook in gb.find_assignment(assignment).notebooks
-                   for cell in notebook.grade_cells if cell.cell_type == "code")
+                   for cell in notebook.grade_cells if cell.cell_type == "code"
+                   and cell.name not in {s.name for s in notebook.solution_cells})
 
 
 def main():
@@ -190,7 +199,7 @@ def main():
     parser.add_argument("--course", type=pathlib.Path, default=ROOT / "_assignments",
                         help="the course folder ./course assignments built (default _assignments)")
     parser.add_argument("--out", type=pathlib.Path, default=pathlib.Path("grades"))
-    parser.add_argument("--timeout", type=int, default=60, help="seconds a cell may run (default 60)")
+    parser.add_argument("--timeout", type=int, default=120, help="seconds a cell may run (default 120: the cell that runs the lesson before the exercises takes up to 30 s on a quiet 2-core machine)")
     parser.add_argument("--submission-timeout", type=int, default=900,
                         help="seconds a whole submission may take to grade (default 900)")
     args = parser.parse_args()

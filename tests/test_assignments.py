@@ -76,14 +76,68 @@ def test_each_question_asks_for_the_lessons_own_code_checked_by_the_lessons_self
     assert questions == 14  # lessons 01, 03, 04, 07, 10, 11, 12, 13, 14, 15
 
 
-def test_prose_exercises_are_manually_graded_with_the_worked_solution_for_the_grader(course):
+def test_exercises_are_manually_graded_with_the_worked_solution_for_the_grader(course):
     source = nbformat.read(course / "source" / "07_softmax_numerics" / "07_softmax_numerics.ipynb", as_version=4)
     release = nbformat.read(course / "release" / "07_softmax_numerics" / "07_softmax_numerics.ipynb", as_version=4)
-    manual = [c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").startswith("exercise")
-              and c.metadata.nbgrader.get("points")]
-    assert len(manual) == 5 and all(c.metadata.nbgrader.solution and c.metadata.nbgrader.grade for c in manual)
-    assert "smallest *normal* number" in manual[0].source  # the worked solution 1, for the grader
+    written = [c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("-answer")
+               and c.metadata.nbgrader.grade_id.startswith("exercise")]
+    assert len(written) == 5 and all(c.metadata.nbgrader.solution and c.metadata.nbgrader.grade for c in written)
+    assert all(c.cell_type == "markdown" for c in written)
+    assert "smallest *normal* number" in written[0].source  # the worked solution 1, for the grader
     assert "smallest *normal* number" not in json.dumps([c.source for c in release.cells])
+
+
+def test_exercises_with_code_answers_get_a_code_cell_holding_the_worked_solutions_code(course):
+    for lesson in A.lessons():
+        sol = nbformat.read(A.solutions_of(lesson), as_version=4)
+        _, groups = A.exercises(sol)
+        source = nbformat.read(course / "source" / lesson.stem / f"{lesson.stem}.ipynb", as_version=4)
+        release = nbformat.read(course / "release" / lesson.stem / f"{lesson.stem}.ipynb", as_version=4)
+        code = {c.metadata.nbgrader.grade_id: c for c in source.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("-code")}
+        for group in groups:
+            if not group["code"]:
+                continue
+            cell = code[f"exercise{group['numbers'][0]}-code"]
+            # graded with the written answers, not by itself (it would count in formgrader's code score)
+            assert cell.metadata.nbgrader.solution and not cell.metadata.nbgrader.grade
+            for worked in group["code"]:  # every line of it, but for a question's function (written above)
+                for line in worked.splitlines():
+                    assert line in cell.source or line.startswith((" ", "@", "def ", "class ")), (lesson.stem, line)
+        stubs = [c for c in release.cells if c.metadata.get("nbgrader", {}).get("grade_id", "").endswith("-code")]
+        assert len(stubs) == len(code) and all("YOUR CODE HERE" in c.source for c in stubs)
+        # every exercise's points are its written answer's
+        points = {}
+        for c in source.cells:
+            g = c.metadata.get("nbgrader", {})
+            if g.get("grade_id", "").startswith("exercise") and g.get("points"):
+                points[g["grade_id"].split("-")[0]] = points.get(g["grade_id"].split("-")[0], 0) + g["points"]
+        assert sum(points.values()) == A.EXERCISE_POINTS * sum(1 for k, _ in A.exercises(sol)[0] if k), lesson.stem
+
+
+def test_the_lesson_ships_beside_its_assignment_as_its_code_cells_only(course):
+    for lesson in A.lessons():
+        shipped = course / "release" / lesson.stem / A.lesson_file(lesson)
+        nb = nbformat.read(lesson, as_version=4)
+        code = nbformat.read(shipped, as_version=4)
+        assert [c.source for c in code.cells] == [c.source for c in nb.cells if c.cell_type == "code"]
+        assert all(c.cell_type == "code" and not c.outputs for c in code.cells)
+        release = nbformat.read(course / "release" / lesson.stem / f"{lesson.stem}.ipynb", as_version=4)
+        runner = [c for c in release.cells if c.metadata.nbgrader.get("grade_id") == "lesson"]
+        assert len(runner) == 1 and f"run_lesson({A.lesson_file(lesson)!r})" in runner[0].source
+        assert runner[0].metadata.nbgrader.locked
+
+
+def test_the_leak_search_finds_an_exercises_code_planted_in_a_shipped_file(course, tmp_path):
+    shutil.copytree(course, tmp_path / "c")
+    name = "10_backprop_optimizers"
+    path = tmp_path / "c" / "release" / name / f"{name}.lesson.json"
+    nb = nbformat.read(path, as_version=4)
+    src = nbformat.read(tmp_path / "c" / "source" / name / f"{name}.ipynb", as_version=4)
+    secret = next(c for c in src.cells if c.metadata.nbgrader.get("grade_id") == "exercise4-code").source
+    line = next(x for x in secret.splitlines() if "nesterov" in x.lower() and len(x.strip()) > 12)
+    nb.cells.append(nbformat.v4.new_code_cell(line))
+    nbformat.write(nb, str(path))
+    assert any(line.strip() in leak and ".lesson.json" in leak for leak in A.released_solution_code(tmp_path / "c", A.load_hidden()))
 
 
 def _lesson_copy(tmp_path, lesson):

@@ -89,13 +89,18 @@ def graded(tmp_path_factory):
         files["ivan"] = submit(course, subs, "ivan", L04, {"cross_entropy-answer": ("return -torch.log(y_hat[range(len(y_hat)), y])",
                                                                                    "return -torch.log(y_hat[range(len(y_hat)), y]).mean()")})
         files["judy"] = submit(course, subs, "judy", L10, {"Momentum-answer": ("super().__init__", "import os\n        os._exit(1)\n        super().__init__")})
+        for lesson in A.lessons():  # every lesson's own solution, exercises' code included
+            files[f"zed-{lesson.stem[:2]}"] = submit(course, subs, "zed", lesson.stem)
         (subs / "mallory" / L01).mkdir(parents=True)
         (subs / "mallory" / L01 / f"{L01}.ipynb").write_text("{ not a notebook")
     before = {student: path.read_bytes() for student, path in files.items()}
+    # each cell within 40 s: a loop that never ends is stopped, and the cell that runs lesson 10 before
+    # its exercises (16 s on a quiet machine) is not
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "grade.py"), str(subs), "--course", str(course),
-                          "--out", str(out), "--timeout", "10"], capture_output=True, text=True, timeout=1800)
+                          "--out", str(out), "--timeout", "40"], capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
-    rows = {r["student"]: r for r in csv.DictReader(open(out / "grades.csv"))}
+    rows = {(r["student"] if r["student"] != "zed" else f"zed-{r['assignment'][:2]}"): r
+            for r in csv.DictReader(open(out / "grades.csv"))}
     return rows, files, before, out, run.stdout, course
 
 
@@ -103,10 +108,30 @@ def points(row):
     return {k.split(" ")[0]: float(v) for k, v in row.items() if k.endswith(")") and v != ""}
 
 
+def errors_in(notebook):
+    nb = nbformat.read(notebook, as_version=4)
+    return [(c.metadata.get("nbgrader", {}).get("grade_id"), o.get("ename"), o.get("evalue", "")[:300])
+            for c in nb.cells if c.cell_type == "code" for o in c.outputs if o.output_type == "error"]
+
+
 def test_the_lessons_own_solution_gets_full_marks(graded):
-    rows, *_ = graded
+    rows, _, _, out, _, _ = graded
     assert float(rows["alice"]["score"]) == float(rows["alice"]["max_score"]) == 6
     assert points(rows["alice"]) == {"sgd-check": 2, "sgd-hidden": 1, "data_iter-check": 2, "data_iter-hidden": 1}
+    # the exercises' worked code ran too, after the lesson's code: what the instructor grades by hand
+    graded_copy = out / "autograded" / "alice" / f"{L01}.ipynb"
+    assert errors_in(graded_copy) == []
+    ran = [c for c in nbformat.read(graded_copy, as_version=4).cells if c.metadata.get("nbgrader", {}).get("grade_id") == "lesson"]
+    assert "ran the" in ran[0].outputs[0]["text"]
+
+
+@pytest.mark.skipif(not ALL, reason="./course test-grading grades every lesson's own solution (D2L_GRADING_ALL=1)")
+def test_every_lessons_own_solution_gets_full_marks_and_its_exercises_code_runs(graded):
+    rows, _, _, out, _, _ = graded
+    for lesson in A.lessons():
+        row = rows[f"zed-{lesson.stem[:2]}"]
+        assert float(row["score"]) == float(row["max_score"]), row
+        assert errors_in(out / "autograded" / "zed" / f"{lesson.stem}.ipynb") == [], lesson.stem
 
 
 def test_an_sgd_without_the_division_by_batch_size_loses_exactly_its_question(graded):
