@@ -308,10 +308,12 @@ async def wait_culled(hub, students, timeout):
     return None
 
 
-def remove_students(names):
+def remove_students(names, exchange=pathlib.Path(os.environ.get("D2L_HUB_DIR", "/opt/d2lcore-hub")) / "exchange"):
+    uids = set(uids_of(names))
     for name in names:
         subprocess.run(["pkill", "-KILL", "-u", name], capture_output=True)
     time.sleep(1)
+    remove_owned_by(uids, exchange)
     for name in names:
         subprocess.run(["userdel", "--remove", name], capture_output=True)
         for cg in (f"/sys/fs/cgroup/memory/d2lcore/{name}", f"/sys/fs/cgroup/d2lcore/{name}"):
@@ -320,6 +322,21 @@ def remove_students(names):
                     os.rmdir(cg)
                 except OSError:
                     pass
+
+
+def remove_owned_by(uids, folder):
+    """What the test's accounts left in the class's nbgrader exchange (a course folder made by their
+    instructor, releases, submissions): once they are gone, the next run's accounts (other uids) could
+    not write there. Only theirs: a real class's entries stay."""
+    if not uids or not folder.is_dir():
+        return
+    for entry in list(folder.iterdir()):
+        if entry.is_symlink() or not entry.is_dir():
+            continue
+        if entry.stat().st_uid in uids:
+            shutil.rmtree(entry, ignore_errors=True)
+        else:
+            remove_owned_by(uids, entry)
 
 
 class BtrfsHomes:

@@ -669,3 +669,115 @@ def test_a_kernel_killed_for_memory_is_reported_in_jupyterlab_and_the_notebook_k
     dialog.wait_for_selector("button:has-text('Ok')").click()
     assert hog.read_bytes() == saved  # the notebook is as last saved
     tab.wait_for_selector(IDLE, state="attached", timeout=120000)  # a new kernel, ready
+
+
+def _modal_ok(page, modal_id, says):
+    """Formgrader's result window: wait for it, check what it says, close it with OK."""
+    modal = page.wait_for_selector("#success-modal, #error-modal", state="visible", timeout=300000)
+    assert modal.get_attribute("id") == modal_id and says in modal.inner_text(), modal.inner_text()[:3000]
+    modal.wait_for_selector("button:has-text('OK')").click()
+    page.wait_for_selector(f"#{modal_id}", state="detached", timeout=30000)
+
+
+def test_an_assignment_goes_round_as_people_click_it_release_fetch_validate_submit_collect_autograde(browser, student_lab):
+    """The instructor in formgrader, the student in JupyterLab's Assignments panel, both in Chromium:
+    lesson 01's assignment released, fetched, its two functions and one exercise written, validated,
+    submitted, collected and autograded (6 of the 6 automatic points; the exercise waits for the
+    instructor)."""
+    hub, student, tab = student_lab
+    name = "01_linear_regression_scratch"
+    source = nbformat.read(hub.home / "assignments" / "source" / name / f"{name}.ipynb", as_version=4)
+    answers = ["\n".join(line for line in c.source.splitlines() if "### " not in line)
+               for c in source.cells if c.metadata.nbgrader.get("grade_id") in ("sgd-answer", "data_iter-answer")]
+    teacher = browser.new_context(viewport={"width": 1280, "height": 720}).new_page()
+    try:
+        _log_in(teacher, hub, "d2lloadt", "teach-the-class-42")
+        teacher.wait_for_url(lambda url: "/hub/login" not in url, timeout=60000)
+        teacher.wait_for_load_state("load")
+        # 1. the instructor releases it in formgrader (their server, their ~/course)
+        teacher.goto(f"{hub.url}/user/d2lloadt/formgrader/manage_assignments")
+        row = teacher.locator(f"tr:has(td.name:has-text('{name}'))")
+        row.locator("td.release a").click(timeout=300000)
+        _modal_ok(teacher, "success-modal", f"Successfully released '{name}'")
+
+        # 2. the student: Nbgrader → Assignment List (and no formgrader in their menu), Fetch
+        tab.goto(f"{hub.url}/user/{student}/lab")
+        tab.wait_for_selector(".jp-DirListing", timeout=120000)
+        tab.click("div.lm-MenuBar-itemLabel:text-is('Nbgrader')")
+        labels = tab.locator("li.lm-Menu-item div.lm-Menu-itemLabel").all_inner_texts()
+        assert "Assignment List" in labels and "Formgrader" not in labels, labels
+        tab.click("li.lm-Menu-item:has(div.lm-Menu-itemLabel:text-is('Assignment List'))")
+        tab.locator(f"#released_assignments_list .list_item:has-text('{name}') button:has-text('Fetch')").click(timeout=60000)
+        fetched = tab.locator(f"#fetched_assignments_list .list_item:has-text('{name}')").first
+        fetched.wait_for(timeout=60000)
+        tab.click("#fetched_assignments_list .assignment-notebooks-link")  # unfolds its notebooks
+        # the notebook's link has the assignment's name too: not the link that folds them again
+        tab.click(f"#fetched_assignments_list a:not(.assignment-notebooks-link):text-is('{name}')")
+        tab.wait_for_selector(".jp-RenderedMarkdown h1:has-text('Assignment: ')", timeout=120000)
+
+        # Validate before writing anything: the self-checks fail
+        panel = ".jp-NotebookPanel:not(.lm-mod-hidden)"
+        tab.click(f"{panel} .validate-button")
+        dialog = tab.wait_for_selector(".nbgrader-ErrorDialog, .nbgrader-SuccessDialog", timeout=300000)
+        said = dialog.inner_text()
+        assert "Success!" not in said, said[:2000]
+        assert "assert d2l.check_sgd(sgd)" in said and "assert d2l.check_data_iter(data_iter)" in said, said[:2000]
+        dialog.wait_for_selector("button").click()
+        tab.wait_for_selector(".nbgrader-ErrorDialog", state="detached", timeout=30000)
+
+        # 3. write the two functions (the lesson's own), as a student types them into their cells
+        stubs = tab.locator(f"{panel} .jp-CodeCell:has-text('YOUR CODE HERE') .cm-content")
+        for answer in answers:
+            stubs.first.click()  # the first cell still holding a stub is the next question's
+            tab.keyboard.press("Control+a")
+            tab.keyboard.insert_text(answer)
+            tab.keyboard.press("Escape")
+        # and a written answer to exercise 1, in its Markdown cell (not the introduction, which mentions
+        # YOUR ANSWER HERE): select it, Enter to edit, type, Shift+Enter to render it
+        tab.click(f"{panel} .jp-MarkdownCell:has(.jp-RenderedMarkdown p:text-is('YOUR ANSWER HERE')) >> nth=0")
+        tab.keyboard.press("Enter")
+        tab.wait_for_selector(f"{panel} .jp-MarkdownCell.jp-mod-active .cm-editor.cm-focused", timeout=10000)
+        tab.keyboard.press("Control+a")
+        tab.keyboard.insert_text("Zeros work here: the loss is convex in w and b, any start reaches its minimum.")
+        tab.keyboard.press("Shift+Enter")
+        tab.keyboard.press("Control+s")
+        on_disk = pathlib.Path(pwd.getpwnam(student).pw_dir) / name / f"{name}.ipynb"
+        deadline = time.monotonic() + 30
+        while True:  # what they typed reaches their file
+            by_id = {c.metadata.nbgrader.get("grade_id"): c.source for c in nbformat.read(on_disk, as_version=4).cells}
+            if [by_id["sgd-answer"], by_id["data_iter-answer"]] == answers and \
+                    by_id["exercise1-answer"].startswith("Zeros work here"):
+                break
+            assert time.monotonic() < deadline, ([by_id["sgd-answer"], by_id["data_iter-answer"]] == answers, by_id["data_iter-answer"][-300:], answers[1][-300:], by_id["exercise1-answer"][:300])
+            time.sleep(0.5)
+        tab.click(f"{panel} .validate-button")
+        dialog = tab.wait_for_selector(".nbgrader-ErrorDialog, .nbgrader-SuccessDialog", timeout=300000)
+        # the self-checks pass now; what Validate still lists is the exercises not yet answered
+        said = dialog.inner_text()
+        assert "d2l.check_" not in said and "You did not provide a response." in said, said[:2000]
+        dialog.wait_for_selector("button").click()
+
+        # 4. submit from the panel: the submitted list shows it
+        tab.click(".lm-TabBar-tab:has-text('Assignments')")  # back to the panel's tab
+        tab.locator(f"#fetched_assignments_list .list_item:has-text('{name}') button:has-text('Submit')").first.click()
+        tab.wait_for_selector(f"#submitted_assignments_list .list_item:has-text('{name}')", timeout=60000)
+
+        # 5. the instructor collects, then autogrades the student's submission in formgrader
+        teacher.goto(f"{hub.url}/user/d2lloadt/formgrader/manage_assignments")
+        teacher.locator(f"tr:has(td.name:has-text('{name}')) td.collect a").click(timeout=60000)
+        _modal_ok(teacher, "success-modal", f"Successfully collected submissions of '{name}'")
+        teacher.goto(f"{hub.url}/user/d2lloadt/formgrader/manage_submissions/{name}")
+        mine = teacher.locator(f"tr:has(td.student-id:has-text('{student}'))")
+        mine.locator("td.autograde a").click(timeout=60000)
+        _modal_ok(teacher, "success-modal", f"Successfully autograded '{name}' for student '{student}'")
+        # 6 automatic points of 6, out of 16 with the five exercises the instructor grades by hand: the
+        # one answered waits for them (nbgrader gives an unanswered one 0 by itself)
+        teacher.wait_for_selector(f"tr:has(td.student-id:has-text('{student}')) td.score:text-is('6 / 16')", timeout=60000)
+        assert "needs manual grading" in mine.locator("td.status").inner_text()
+    except Exception:
+        SHOTS.mkdir(exist_ok=True)
+        for who, pg in (("instructor", teacher), ("student", tab)):
+            pg.screenshot(path=str(SHOTS / f"assignment_round_{who}.png"), full_page=True)
+        raise
+    finally:
+        teacher.context.close()
