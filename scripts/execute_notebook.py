@@ -37,6 +37,11 @@ def _prefixes():
     for p in {str(ROOT), str(ROOT.resolve())}:
         pairs[p + "/"] = ""
     home = pathlib.Path.home()
+    # IPython itself writes a path under the home folder as ~/... (an environment in ~/.venv, a
+    # checkout in ~/d2lcore: most laptops): that form is replaced as well
+    for prefix, shown in list(pairs.items()):
+        if prefix.startswith(str(home) + "/"):
+            pairs["~/" + prefix[len(str(home)) + 1:]] = shown
     pairs[str(home) + "/"] = "~/"
     return sorted(pairs.items(), key=lambda kv: -len(kv[0]))
 

@@ -75,6 +75,19 @@ def test_a_deliberate_error_is_stored_with_relative_paths(tmp_path):
     assert sysconfig.get_paths()["purelib"] not in shown
 
 
+def test_a_site_packages_under_home_that_ipython_wrote_with_a_tilde_is_shortened_too(tmp_path, monkeypatch):
+    # an environment in the home folder (~/.venv, most laptops; ./course test-versions' legs): IPython
+    # writes its frames as ~/..., which the absolute prefix alone never matched (found on Python 3.13)
+    lib = tmp_path / ".cache" / "venv" / "lib" / "python3.13" / "site-packages"
+    monkeypatch.setattr(pathlib.Path, "home", classmethod(lambda cls: tmp_path))
+    monkeypatch.setattr(execute_notebook.sysconfig, "get_paths", lambda: {"purelib": str(lib), "platlib": str(lib)})
+    prefixes = execute_notebook._prefixes()
+    frame = "File ~/.cache/venv/lib/python3.13/site-packages/torch/nn/modules/linear.py:134, in Linear.forward"
+    assert execute_notebook.relative_paths(frame, prefixes) == \
+        "File …/site-packages/torch/nn/modules/linear.py:134, in Linear.forward"
+    assert execute_notebook.relative_paths(f"{tmp_path}/notes/x.py", prefixes) == "~/notes/x.py"
+
+
 def test_a_run_that_fails_leaves_the_lesson_as_it_was(tmp_path):
     path = _notebook(tmp_path, "print('ran')", "1 / 0")
     before = path.read_bytes()
