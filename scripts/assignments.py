@@ -249,6 +249,15 @@ def build_source(lesson, hidden):
     return out
 
 
+def solved(source_notebook):
+    """grade_id -> the instructor's solution code, markers removed, of every code answer cell: what a
+    student who solved the assignment wrote (the tests' correct submissions)."""
+    src = nbformat.read(source_notebook, as_version=4)
+    return {c.metadata.nbgrader.grade_id: "\n".join(line for line in c.source.splitlines()
+                                                    if line.strip() not in (BEGIN, END))
+            for c in src.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+
+
 def load_hidden():
     return yaml.safe_load((ROOT / "assignments" / "hidden_tests.yml").read_text()) or {}
 

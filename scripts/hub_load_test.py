@@ -542,10 +542,8 @@ async def assignments_check(hub, a, b, as_user, open_tabs):
     await teacher.start_server()  # its first start copies the class's assignments to ~/course
     open_tabs.append(teacher)
     await teacher.server("POST", f"/formgrader/api/assignment/{name}/release")
-    source = json.loads((hub.home / "assignments" / "source" / name / f"{name}.ipynb").read_text())
-    answers = {c["metadata"]["nbgrader"]["grade_id"]: "\n".join(
-        line for line in "".join(c["source"]).splitlines() if line.strip() not in ("### BEGIN SOLUTION", "### END SOLUTION"))
-        for c in source["cells"] if c["metadata"].get("nbgrader", {}).get("solution") and c["cell_type"] == "code"}
+    from assignments import solved  # (scripts/, beside this file)
+    answers = solved(hub.home / "assignments" / "source" / name / f"{name}.ipynb")
     path, verdicts = f"{name}/{name}.ipynb", {}
     for student, mistake in ((a, None), (b, ("/ batch_size", ""))):
         fetched = await student.server("POST", "/assignments/fetch", dict(course, assignment_id=name))

@@ -24,11 +24,7 @@ ALL = os.environ.get("D2L_GRADING_ALL") == "1"
 
 
 def answers_of(course, name):
-    """grade_id -> the source's solution code, markers removed: what a student who solved it wrote."""
-    src = nbformat.read(course / "source" / name / f"{name}.ipynb", as_version=4)
-    return {c.metadata.nbgrader.grade_id: "\n".join(line for line in c.source.splitlines()
-                                                    if line.strip() not in (A.BEGIN, A.END))
-            for c in src.cells if c.metadata.get("nbgrader", {}).get("solution") and c.cell_type == "code"}
+    return A.solved(course / "source" / name / f"{name}.ipynb")
 
 
 def submit(course, subs, student, name, change=None, cell_change=None):
