@@ -29,7 +29,7 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CACHE = pathlib.Path(os.environ.get("D2L_VERSIONS_DIR", pathlib.Path.home() / ".cache" / "d2lcore" / "versions"))
 # the lower bounds of pyproject.toml, pinned: tests/test_versions.py checks the two agree
-OLDEST = {"torch": "2.2.0", "torchvision": "0.17.0", "numpy": "1.24.0", "matplotlib": "3.7.0",
+OLDEST = {"torch": "2.6.0", "torchvision": "0.21.0", "numpy": "1.24.0", "matplotlib": "3.7.0",
           "ipywidgets": "8.0.0", "jupyterlab": "4.0.0"}
 LEGS = {"py3.11-newest": ("3.11", {}), "py3.12-newest": ("3.12", {}), "py3.13-newest": ("3.13", {}),
         "py3.11-oldest": ("3.11", OLDEST)}

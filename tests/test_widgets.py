@@ -11,7 +11,12 @@ import pytest
 import torch
 
 from matplotlib.figure import Figure
-from ipywidgets.widgets.widget import _instances as widget_instances
+try:  # the open widgets by model id: ipywidgets 8.1 and later
+    from ipywidgets.widgets.widget import _instances as widget_instances
+except ImportError:  # 8.0, the oldest pyproject.toml allows
+    from ipywidgets import Widget
+
+    widget_instances = Widget._active_widgets
 
 import d2lcore as d2l
 
