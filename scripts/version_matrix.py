@@ -9,8 +9,8 @@ when pyproject.toml changes):
   py3.11-newest, py3.12-newest, py3.13-newest
       that Python with the newest packages pip resolves today (no constraints.txt);
   py3.11-oldest
-      the oldest versions pyproject.toml allows of torch, torchvision, numpy, matplotlib, ipywidgets
-      and jupyterlab (OLDEST below: the lower bounds, as wheels for that Python), the rest newest.
+      the oldest versions pyproject.toml allows of torch, torchvision, numpy, matplotlib, ipywidgets,
+      jupyterlab and jupyterlab-rise (OLDEST below: the lower bounds), the rest newest.
 In each: every lesson and every notebook of worked solutions in nbval's lax mode (every cell runs
 and every assert must hold; the stored outputs, the reference machine's, are not compared) and the
 unit tests (not the browser, class-hub and grading tests: those test the server's own environment).
@@ -29,8 +29,8 @@ import time
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CACHE = pathlib.Path(os.environ.get("D2L_VERSIONS_DIR", pathlib.Path.home() / ".cache" / "d2lcore" / "versions"))
 # the lower bounds of pyproject.toml, pinned: tests/test_versions.py checks the two agree
-OLDEST = {"torch": "2.6.0", "torchvision": "0.21.0", "numpy": "1.24.0", "matplotlib": "3.7.0",
-          "ipywidgets": "8.0.0", "jupyterlab": "4.0.0"}
+OLDEST = {"torch": "2.6.0", "torchvision": "0.21.0", "numpy": "1.24.0", "matplotlib": "3.9.0",
+          "ipywidgets": "8.0.0", "jupyterlab": "4.4.0", "jupyterlab-rise": "0.43.1"}
 LEGS = {"py3.11-newest": ("3.11", {}), "py3.12-newest": ("3.12", {}), "py3.13-newest": ("3.13", {}),
         "py3.11-oldest": ("3.11", OLDEST)}
 SHOWN = ("torch", "torchvision", "numpy", "matplotlib", "jupyterlab", "ipywidgets")
