@@ -179,7 +179,8 @@ def build_source(lesson, hidden):
         "write your answers where it says `YOUR CODE HERE` or `YOUR ANSWER HERE`, and press **Validate** "
         "before you submit. Do not change the cells you cannot edit: they are checked.",
         metadata=nbgrader_meta("intro", locked=True)))
-    setup = next(c for c in nb.cells if c.cell_type == "code")
+    # the set-up cell (imports, seed); not the cell that installs d2lcore on a hosted notebook
+    setup = next(c for c in nb.cells if c.cell_type == "code" and "hosted-install" not in c.metadata.get("tags", []))
     cells.append(nbformat.v4.new_code_cell(setup.source, metadata=nbgrader_meta("setup", locked=True)))
     defs = definitions([c for c in nb.cells] + [c for c in sol.cells])
     check_cells = {i: nb.cells[i].source for i, _ in spec(nb)}

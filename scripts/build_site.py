@@ -25,6 +25,9 @@ import nbformat
 from nbconvert import HTMLExporter
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import hosted  # noqa: E402  (where "Open in Colab" points: pyproject.toml's [tool.d2lcore.hosted])
+
 MATHJAX_SRC = pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
 MATHJAX_URL = "mathjax/MathJax.js?config=TeX-AMS-MML_HTMLorMML-full,Safe"
 # jupyter-server-mathjax ships only the STIX-Web fonts. MathJax's default, the TeX fonts, would need
@@ -57,14 +60,17 @@ def lesson_title(nb, fallback):
     return fallback
 
 
-def nav_bar(prev_page, next_page):
+def nav_bar(prev_page, next_page, colab=None):
+    """The bar: previous page, the index (and the page's notebook in Colab), next page."""
     def link(page, label):
         if page is None:
             return f'<span class="d2l-nav-off">{label}</span>'
         return f'<a href="{html.escape(page[0])}">{label} {html.escape(page[1])}</a>'
+    middle = '<a href="index.html">All lessons</a>' + (
+        f' · <a class="d2l-colab" href="{html.escape(colab)}">Open in Colab</a>' if colab else "")
     return ('<nav class="d2l-nav" style="display:flex;justify-content:space-between;gap:1em;'
             'padding:0.6em 1em;border-bottom:1px solid #ddd;font-family:sans-serif;font-size:0.9em">'
-            f'{link(prev_page, "&larr;")}<a href="index.html">All lessons</a>{link(next_page, "&rarr;")}</nav>')
+            f'{link(prev_page, "&larr;")}<span>{middle}</span>{link(next_page, "&rarr;")}</nav>')
 
 # Worked solutions start folded, as in JupyterLab (scripts/slides.py): a student opens them on
 # purpose. nbconvert marks a cell tagged "solution" with the class celltag_solution; markdown
@@ -108,16 +114,23 @@ def build(out_dir, notebooks_dir=ROOT / "notebooks"):
         nb = nbformat.read(p, as_version=4)
         lessons.append((p, nb, p.stem + ".html", lesson_title(nb, p.stem)))
     written = []
+    repository, ref = hosted.settings()
+
+    def colab(path):  # the lessons of this checkout only: a notebooks_dir elsewhere is in no repository
+        return hosted.colab_url(path, repository, ref) if path.resolve().is_relative_to(ROOT) else None
+
     for i, (p, nb, page, title) in enumerate(lessons):
         prev_page = lessons[i - 1][2:] if i > 0 else None
         next_page = lessons[i + 1][2:] if i + 1 < len(lessons) else None
-        (out_dir / page).write_text(render(exporter, nb, title, nav_bar(prev_page, next_page)), encoding="utf-8")
+        bar = nav_bar(prev_page, next_page, colab(p))
+        (out_dir / page).write_text(render(exporter, nb, title, bar), encoding="utf-8")
         written.append(page)
         solutions = p.parent / "solutions" / f"{p.stem}_solutions.ipynb"
         if solutions.is_file():
             sol = nbformat.read(solutions, as_version=4)
             sol_page = f"{p.stem}_solutions.html"
             # the solutions page sits between its lesson and the next one
+            # no Colab link: the solutions run their lesson first, which Colab would not have beside them
             bar = nav_bar((page, title), next_page)
             (out_dir / sol_page).write_text(render(exporter, sol, lesson_title(sol, sol_page), bar), encoding="utf-8")
             written.append(sol_page)

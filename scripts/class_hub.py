@@ -83,7 +83,7 @@ def setup(home, python):
                 if line.split("==")[0].strip().lower() not in UNPINNED]
         (home / "constraints.txt").write_text("\n".join(pins) + "\n")
         # not editable: students' kernels import d2lcore from the environment, not from this checkout
-        run(*pip, "-c", home / "constraints.txt", "-r", ROOT / "hub" / "requirements.txt", ROOT)
+        run(*pip, "-c", home / "constraints.txt", "-r", ROOT / "hub" / "requirements.txt", f"{ROOT}[lab,onnx]")
         stamp.write_text(want + version)
     # idle kernels shut down by each student's server, as in ./course lab (README)
     server = venv / "etc" / "jupyter"

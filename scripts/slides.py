@@ -9,6 +9,9 @@ The rules, so that every slide holds one idea and fits on a screen:
   (a markdown cell holds at most one section heading, at its top: tests/test_slides.py checks);
 - the set-up cell (the first code cell: imports and seeding) stays on the title slide, so that a
   presenter runs it first (RISE never runs a hidden cell, and every later cell needs it);
+- the cell before it that installs d2lcore on a hosted notebook (tagged hosted-install,
+  scripts/hosted.py) is left out ("skip"): a presenter's environment has d2lcore, so the cell would
+  do nothing there, and nothing later needs it;
 - if a slide would grow past MAX_LINES (see cell_lines), the cell that overflows starts a
   sub-slide; a single cell longer than that (a long traceback) gets a sub-slide of its own and
   scrolls (RISE's `scroll` option).
@@ -37,6 +40,7 @@ MAX_LINES = 34  # 48 px + 34 lines of 17 px = 626 px of the 684 px a slide has a
 FIGURE_LINES = 18  # a stored figure is about 300 px tall
 CELL_LINES = 2  # a cell's own padding and prompt, about 30 px
 FOLDED = {"hint", "solution"}  # cell tags of what a student opens on purpose
+INSTALL = "hosted-install"  # the tag of the cell that installs d2lcore on a hosted notebook
 RISE_OPTIONS = {"scroll": True, "theme": "simple", "transition": "none", "start_slideshow_at": "beginning"}
 
 
@@ -57,14 +61,20 @@ def cell_lines(cell):
     return n
 
 
+def set_up_cell(nb):
+    """The index of the lesson's set-up cell: its first code cell, the install cell aside."""
+    return next((i for i, c in enumerate(nb.cells)
+                 if c.cell_type == "code" and INSTALL not in c.metadata.get("tags", [])), None)
+
+
 def slide_types(nb):
     """The slide type of each cell, by the rules above."""
     types, current = [], 0
-    first_code = next((i for i, c in enumerate(nb.cells) if c.cell_type == "code"), None)
+    first_code = set_up_cell(nb)
     for i, cell in enumerate(nb.cells):
         text = cell.source.lstrip()
         size = cell_lines(cell)
-        if set(cell.metadata.get("tags", [])) & FOLDED:
+        if set(cell.metadata.get("tags", [])) & (FOLDED | {INSTALL}):
             types.append("skip")
             continue
         if i == 0 or (cell.cell_type == "markdown" and text.startswith("## ")):

@@ -234,7 +234,8 @@ def test_worked_solutions_run_their_lesson_first_and_repeat_its_exercises_word_f
     title = re.match(r"# (\d\d) · (.+)", lesson.cells[0].source)
     assert sol.cells[0].source.startswith(f"# {title[1]} · {title[2]} — worked solutions\n"), sol.cells[0].source[:80]
     assert f"](../{lesson.path.name})" in sol.cells[0].source  # a link back to the lesson
-    setup = code_cells(sol)[0]
+    install, setup = code_cells(sol)[:2]  # the cell that installs d2lcore on a hosted notebook, then this
+    assert install.metadata["tags"] == ["hosted-install"]
     assert f'd2l.infra.run_lesson("../{lesson.path.name}")' in setup.source
     ran = "".join(o.get("text", "") for o in setup.outputs)
     assert ran == f"ran the {len(code_cells(lesson))} code cells of {lesson.path.name}: their names are defined " \

@@ -40,7 +40,7 @@ def test_the_site_command_renders_every_lesson_with_working_navigation(tmp_path)
         # a lesson's Exercises link to its solutions page, which links back (the notebooks' links, rewritten)
         assert f"{name}_solutions.html" in parse(out / f"{name}.html").hrefs
         solutions = parse(out / f"{name}_solutions.html")
-        assert f"{name}.html" in solutions.hrefs and not [h for h in solutions.hrefs if h.endswith(".ipynb")]
+        assert f"{name}.html" in solutions.hrefs and not [h for h in solutions.hrefs if h.endswith(".ipynb") and "colab" not in h]
         assert solutions.scripts == parse(out / f"{name}.html").scripts  # the same offline MathJax
         page = parse(out / f"{name}.html")
         local = {h for h in page.hrefs if h.endswith(".html") and "://" not in h}
@@ -53,6 +53,14 @@ def test_the_site_command_renders_every_lesson_with_working_navigation(tmp_path)
         # offline: every script and stylesheet is a file of the site (MathJax included), none from a CDN
         assert page.scripts and all("://" not in s and (out / s.split("?")[0]).is_file() for s in page.scripts), \
             page.scripts
+    # each lesson's page opens it in Colab, at the release the hosted lessons install (a solutions
+    # page does not: the solutions run their lesson first, which Colab would not have beside them)
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import hosted
+    for name in LESSONS:
+        lesson = parse(out / f"{name}.html").hrefs
+        assert hosted.colab_url(ROOT / "notebooks" / f"{name}.ipynb", *hosted.settings()) in lesson, name
+        assert not [h for h in parse(out / f"{name}_solutions.html").hrefs if "colab" in h], name
     # stored figures are embedded, so the site works as plain files
     assert parse(out / "01_linear_regression_scratch.html").images >= 3
     # the MathJax configuration a page asks for is there too (MathJax.js alone renders nothing)

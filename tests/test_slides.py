@@ -32,8 +32,11 @@ def test_every_cell_has_a_slide_type_and_the_title_opens_the_talk(nb):
 def test_the_set_up_cell_is_shown_on_the_first_slide_and_sections_start_slides(nb):
     # RISE never runs a hidden cell: a hidden set-up cell made a presenter's first live cell fail
     kinds = [c.metadata["slideshow"]["slide_type"] for c in nb.cells]
-    first_code = next(i for i, c in enumerate(nb.cells) if c.cell_type == "code")
+    first_code = slides.set_up_cell(nb)
     assert "import" in nb.cells[first_code].source
+    # before it, only the cell that installs d2lcore on a hosted notebook, which is left out
+    assert [c.metadata["tags"] for c in nb.cells[:first_code] if c.cell_type == "code"] == [[slides.INSTALL]]
+    assert [kinds[i] for i, c in enumerate(nb.cells[:first_code]) if c.cell_type == "code"] == ["skip"]
     assert kinds[first_code] == "-" and "subslide" not in kinds[:first_code]
     for c in nb.cells:
         if c.cell_type == "markdown" and c.source.startswith("## "):
@@ -77,9 +80,11 @@ def _folded(cell):
 
 
 def test_only_hints_and_solutions_are_left_out_of_the_slides_and_solution_code_starts_folded(nb):
+    # (and the cell that installs d2lcore on a hosted notebook: it does nothing where a presenter is)
     for c in nb.cells:
         kind = c.metadata["slideshow"]["slide_type"]
-        assert (kind == "skip") == _folded(c), f"{nb.path.name}: {c.source.splitlines()[0]!r} is {kind}"
+        left_out = _folded(c) or slides.INSTALL in c.metadata.get("tags", [])
+        assert (kind == "skip") == left_out, f"{nb.path.name}: {c.source.splitlines()[0]!r} is {kind}"
         if c.cell_type == "code" and _folded(c):
             assert c.metadata["jupyter"] == {"source_hidden": True, "outputs_hidden": True}
 

@@ -10,7 +10,8 @@ import version_matrix as V  # noqa: E402
 
 
 def test_the_oldest_leg_pins_exactly_the_lower_bounds_of_pyproject():
-    deps = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]["dependencies"]
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    deps = project["dependencies"] + [d for extra in project["optional-dependencies"].values() for d in extra]
     bounds = {m[1]: m[2] for d in deps if (m := re.match(r"([A-Za-z0-9_.-]+)>=([0-9.]+)", d))}
     for name, version in V.OLDEST.items():
         assert bounds[name] in (version, version.removesuffix(".0")), (name, bounds[name], version)

@@ -72,5 +72,5 @@ def test_the_image_runs_the_charts_jupyterhub_and_the_course_pins():
     for ref in re.findall(r"^-[rc] (\S+)", binder, re.M):
         assert (ROOT / "binder" / ref).resolve().is_file(), ref  # pip reads them relative to this file
     post = (ROOT / "binder" / "postBuild").read_text()
-    assert "ensure_fashion_mnist" in post and "-c constraints.txt ." in post
+    assert "ensure_fashion_mnist" in post and "-c constraints.txt \".[lab,onnx]\"" in post
     assert 'D2L_DATA_DIR="${NB_PYTHON_PREFIX}/share/d2lcore-data"' in (ROOT / "binder" / "start").read_text()
