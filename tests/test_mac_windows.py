@@ -1,0 +1,84 @@
+"""./course test-mac-windows: float64 on the way to the accelerator is found on a CPU, with its cell;
+float64 kept on the CPU, and d2lcore's own sums, are not reported; workers start by spawn."""
+import pathlib
+import sys
+
+import nbformat
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "scripts"))
+import mac_windows  # noqa: E402
+
+
+def lesson(tmp_path, *cells):
+    path = tmp_path / "99_probe.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell("import torch\nimport d2lcore as d2l\n"
+                                                                   "device = d2l.try_gpu()")]
+                                  + [nbformat.v4.new_code_cell(c) for c in cells])
+    nbformat.write(nb, path)
+    return path
+
+
+def test_float64_made_from_a_device_tensor_is_reported_with_its_cell(tmp_path):
+    found = mac_windows.check(lesson(tmp_path, "X = torch.ones(3).to(device)", "Y = (X * 2).double()"))
+    assert list(found) == ["99_probe.ipynb, cell 3, line 1"]
+
+
+def test_float64_moved_to_the_device_or_made_there_is_reported(tmp_path):
+    found = mac_windows.check(lesson(tmp_path, "A = torch.ones(3, dtype=torch.float64).to(device)",
+                                    "B = torch.zeros(2, device=device, dtype=torch.float64)"))
+    assert sorted(found) == ["99_probe.ipynb, cell 2, line 1", "99_probe.ipynb, cell 3, line 1"]
+
+
+def test_a_model_moved_to_the_device_and_fed_float64_is_reported(tmp_path):
+    found = mac_windows.check(lesson(tmp_path, "net = torch.nn.Linear(2, 1).to(device)",
+                                    "net.double()"))
+    assert list(found) == ["99_probe.ipynb, cell 3, line 1"]
+
+
+def test_float64_on_the_cpu_or_after_cpu_and_d2lcores_sums_are_not_reported(tmp_path):
+    found = mac_windows.check(lesson(
+        tmp_path,
+        "X = torch.ones(3)\nXd = X.to(device)\nY = X.double()",  # the CPU original, not the device copy
+        "Z = Xd.cpu().double() + torch.arange(3, dtype=torch.float64)",
+        "acc = d2l.Accumulator(1)\nacc.add(Xd.sum())",  # float32 totals on MPS, float64 elsewhere
+    ))
+    assert found == {}
+
+
+def test_workers_start_by_spawn_so_a_dataset_defined_in_the_lesson_fails_as_on_a_mac(tmp_path):
+    import pytest
+    probe = lesson(tmp_path, "import multiprocessing\nassert multiprocessing.get_start_method() == 'spawn'",
+                   "class Squares(torch.utils.data.Dataset):\n    def __len__(self):\n        return 4\n"
+                   "    def __getitem__(self, i):\n        return i * i\n\n"
+                   "list(torch.utils.data.DataLoader(Squares(), batch_size=2, num_workers=1))")
+    # the worker cannot import the lesson's class and dies (by fork, as on Linux, it would inherit it)
+    with pytest.raises(RuntimeError, match=r"DataLoader worker \(pid\(s\) \d+\) exited unexpectedly"):
+        mac_windows.check(probe)
+
+
+ARCHIVES = ROOT.parent / "shared" / "data" / "fashion-mnist"
+
+
+def test_without_fcntl_as_on_windows_the_data_still_install_verified(tmp_path, monkeypatch):
+    import pytest
+    from d2lcore.infra import fashion_mnist_files as files
+    if not (ARCHIVES / "train-images-idx3-ubyte.gz").exists():
+        pytest.skip(f"no archives at {ARCHIVES}")
+    monkeypatch.setitem(sys.modules, "fcntl", None)  # Windows has no fcntl: no writer lock, same files
+    root = files.ensure_fashion_mnist(tmp_path, system_dirs=[str(ARCHIVES)], download=False)
+    raw = files.raw_dir(root)
+    for name in ("train-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
+        files.check_file(raw / name, name)  # raises if the bytes are not the official ones
+    assert not (raw / files.LOCK).exists()
+
+
+def test_without_setitimer_as_on_windows_a_self_check_runs_without_its_time_limit(monkeypatch, capsys):
+    import signal
+
+    import torch
+
+    import d2lcore as d2l
+    monkeypatch.delattr(signal, "setitimer", raising=False)
+    assert d2l.check_softmax(lambda X: torch.softmax(X, dim=1))
+    assert not d2l.check_softmax(lambda X: torch.softmax(X, dim=0))  # the wrong axis still fails
