@@ -326,9 +326,15 @@ def test_check_dropout_catches_a_mask_made_on_the_cpu(capsys):
 # --- batch norm (lesson 14) -----------------------------------------------------------------------
 
 class BatchNorm(torch.nn.Module):  # lesson 14's
-    def __init__(self, num_features, eps=1e-5, momentum=0.1, unbiased_running_var=True, buffers=True):
+    def __init__(self, num_features, eps=1e-5, momentum=0.1, unbiased_running_var=True, buffers=True, swapped=False):
         super().__init__()
         self.eps, self.momentum, self.unbiased = eps, momentum, unbiased_running_var
+        if swapped:  # γ and β as buffers (never trained), the running statistics as frozen parameters
+            self.register_buffer("gamma", torch.ones(num_features))
+            self.register_buffer("beta", torch.zeros(num_features))
+            self.running_mean = torch.nn.Parameter(torch.zeros(num_features), requires_grad=False)
+            self.running_var = torch.nn.Parameter(torch.ones(num_features), requires_grad=False)
+            return
         self.gamma = torch.nn.Parameter(torch.ones(num_features))
         self.beta = torch.nn.Parameter(torch.zeros(num_features))
         if buffers:
@@ -360,10 +366,13 @@ class AlwaysBatchStats(BatchNorm):
 def test_check_batch_norm_passes_the_lessons_class():
     assert d2l.check_batch_norm(BatchNorm)
     assert d2l.check_batch_norm(torch.nn.BatchNorm1d)
+    assert d2l.check_batch_norm(lambda n: torch.nn.BatchNorm1d(n, affine=True, track_running_stats=True))
 
 
 @pytest.mark.parametrize("wrong, says", [
     (lambda n: BatchNorm(n, buffers=False), "register_buffer"),
+    # every number right, 6 parameter numbers, but γ and β never train (issue 37's false pass)
+    (lambda n: BatchNorm(n, swapped=True), "γ and β are nn.Parameter"),
     (lambda n: BatchNorm(n, unbiased_running_var=False), "unbiased variance"),
     (lambda n: BatchNorm(n, momentum=0.9), "momentum 0.1"),
     (AlwaysBatchStats, "evaluation-mode output differs"),

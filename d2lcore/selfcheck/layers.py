@@ -58,13 +58,18 @@ def check_batch_norm(batch_norm_cls):
 
     def parameters_and_buffers():
         bn = batch_norm_cls(3)
+        # nn.Parameter(..., requires_grad=False) is counted by parameters() but never trained: a class that
+        # swaps γ, β and the running statistics would still have 6 parameter numbers
+        frozen = [n for n, p in bn.named_parameters() if not p.requires_grad]
+        _expect(not frozen, f"{frozen} are parameters that do not train. Running statistics are not trained: "
+                            "register_buffer them; γ and β are nn.Parameter, so that the optimizer updates them.")
         n_params = sum(p.numel() for p in bn.parameters())
         _expect(n_params == 6, f"γ and β are the only learnable parameters (3 + 3 = 6 numbers), got {n_params}. "
-                               "Running statistics are not trained: register_buffer them.")
-        names = set(bn.state_dict())
+                               "Hint: γ and β are nn.Parameter; running statistics are not trained: register_buffer them.")
+        names = {n for n, _ in bn.named_buffers()}
         _expect(sum("running" in k or "moving" in k for k in names) >= 2,
-                f"the running mean and variance must be saved with the model (state_dict), got keys {sorted(names)}. "
-                f"Hint: self.register_buffer('running_mean', torch.zeros(num_features)).")
+                f"the running mean and variance must be buffers (saved with the model, not trained), got buffers "
+                f"{sorted(names)}. Hint: self.register_buffer('running_mean', torch.zeros(num_features)).")
 
     def training_normalizes():
         out = batch_norm_cls(3).train()(batches[0])
