@@ -14,7 +14,7 @@ from .infra.device_errors import explain_device_errors, model_device
 from .infra.guards import (FiniteGuard, NonFiniteLossError, guard_clip_grad_norm, guard_optimizer_matches,
                            guard_scheduler_matches, guard_some_examples, guard_train_device, guard_trainable,
                            reduce_loss)
-from .infra.session import progress_bar
+from .infra.session import one_progress_bar, progress_bar
 from .metrics import accuracy, evaluate_accuracy
 from .utils import Accumulator
 
@@ -111,20 +111,22 @@ def train(net, train_iter, test_iter, loss, num_epochs, updater, device=None, *,
                         legend=["train loss", "train acc", f"{held_out} acc"]) if animate else None
     history = {"epoch": [], "train_loss": [], "train_acc": [], f"{held_out}_acc": [], "lr": []}
     try:
-        for epoch in range(1, num_epochs + 1):
-            lr = float(updater.param_groups[0]["lr"]) if isinstance(updater, torch.optim.Optimizer) else None
-            train_loss, train_acc = train_epoch(
-                net, train_iter, loss, updater, device, epoch=epoch, progress=progress,
-                clip_grad_norm=clip_grad_norm, scheduler=scheduler if scheduler_step == "batch" else None)
-            test_acc = evaluate_accuracy(net, test_iter, device)
-            if plateau:
-                scheduler.step(test_acc if scheduler.mode == "max" else train_loss)
-            elif scheduler is not None and scheduler_step == "epoch":
-                scheduler.step()
-            for key, v in zip(history, (epoch, train_loss, train_acc, test_acc, lr)):
-                history[key].append(v)
-            if animator is not None:
-                animator.add(epoch, (train_loss, train_acc, test_acc))
+        # one_progress_bar: the epochs' bars are one widget, kept between epochs (the figure stays put)
+        with one_progress_bar():
+            for epoch in range(1, num_epochs + 1):
+                lr = float(updater.param_groups[0]["lr"]) if isinstance(updater, torch.optim.Optimizer) else None
+                train_loss, train_acc = train_epoch(
+                    net, train_iter, loss, updater, device, epoch=epoch, progress=progress,
+                    clip_grad_norm=clip_grad_norm, scheduler=scheduler if scheduler_step == "batch" else None)
+                test_acc = evaluate_accuracy(net, test_iter, device)
+                if plateau:
+                    scheduler.step(test_acc if scheduler.mode == "max" else train_loss)
+                elif scheduler is not None and scheduler_step == "epoch":
+                    scheduler.step()
+                for key, v in zip(history, (epoch, train_loss, train_acc, test_acc, lr)):
+                    history[key].append(v)
+                if animator is not None:
+                    animator.add(epoch, (train_loss, train_acc, test_acc))
     except KeyboardInterrupt as e:
         # the return value is lost with the interrupt; the finished epochs' numbers travel with it instead
         e.history = history

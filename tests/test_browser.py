@@ -183,7 +183,7 @@ ALL_RAN = r"""() => {
 }"""
 
 
-def _open_and_run_all(page, lab, lesson):
+def _open_and_run_all(page, lab, lesson, before_run=None):
     url, token, _ = lab
     page.goto(f"{url}/lab/tree/{lesson}?token={token}&reset")
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
@@ -192,6 +192,8 @@ def _open_and_run_all(page, lab, lesson):
     _menu(page, "Edit", "Clear Outputs of All Cells")
     page.wait_for_function(r"""() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')]
                                .every(e => !/\d/.test(e.textContent))""", timeout=30000)
+    if before_run is not None:
+        before_run()
     _menu(page, "Run", "Run All Cells")
     started = r"""() => [...document.querySelectorAll('.jp-CodeCell .jp-InputPrompt')].some(e => /[*\d]/.test(e.textContent))"""
     try:
@@ -315,8 +317,26 @@ net = nn.Linear(20, 10)
 history = d2l.train(net, loader, loader, nn.CrossEntropyLoss(), 6, torch.optim.SGD(net.parameters(), lr=0.1))"""
 
 
+# Where the live figure's top is, below the cell's input, at every frame the browser draws (a change
+# is recorded when it happens; the bar above it, removed between epochs, made it jump each epoch).
+FIGURE_TOPS = """() => { window.figureTops = [];
+    const sample = () => {
+        const area = document.querySelector('.jp-CodeCell .jp-OutputArea');
+        const img = area && area.querySelector('img');
+        if (img) {
+            const top = Math.round(img.getBoundingClientRect().top - area.getBoundingClientRect().top);
+            if (window.figureTops[window.figureTops.length - 1] !== top) window.figureTops.push(top);
+        }
+        requestAnimationFrame(sample);
+    };
+    requestAnimationFrame(sample); }"""
+
+
 def test_a_training_cell_leaves_its_figure_and_no_gap_where_the_epochs_bars_were(page, lab):
-    _open_and_run_all(page, lab, "zz_training_cell.ipynb")
+    _open_and_run_all(page, lab, "zz_training_cell.ipynb", before_run=lambda: page.evaluate(FIGURE_TOPS))
+    # while it trains the figure stays put under the epochs' one bar; it moves up once, when the bar goes
+    tops = page.evaluate("() => window.figureTops")
+    assert 1 <= len(tops) <= 2, f"the live figure moved while training (its top, in px, frame by frame): {tops}"
     shown = page.evaluate("""() => { const area = document.querySelector('.jp-CodeCell .jp-OutputArea');
         const kids = [...area.querySelectorAll(':scope > .jp-OutputArea-child')];
         return {area: area.getBoundingClientRect().height, children: kids.length,

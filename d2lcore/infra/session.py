@@ -24,8 +24,36 @@ def interactive():
     return not os.environ.get("D2L_HEADLESS") and in_notebook()
 
 
-# The display slot that a cell's progress bars share: (execution count, display id).
-_slot = [None, None]
+# The display slot that a cell's progress bars share: (execution count, display id, the bar that
+# one_progress_bar keeps shown between epochs, or None).
+_slot = [None, None, None]
+_one_bar = [False]  # inside one_progress_bar()
+
+
+@contextlib.contextmanager
+def one_progress_bar():
+    """`with one_progress_bar():` around a loop of epochs (d2l.train): in a notebook the epochs share
+    one bar, kept shown (full) between epochs and reset by the next, so that the live figure and
+    everything below it stay put; emptying the slot between epochs made them jump by a bar's height
+    (about 30 px) every epoch. Leaving the block removes the bar, as an error in an epoch does.
+    """
+    outer = _one_bar[0]
+    _one_bar[0] = True
+    try:
+        yield
+    finally:
+        _one_bar[0] = outer
+        if not outer and _slot[2] is not None:
+            bar, _slot[2] = _slot[2], None
+            _remove(bar)
+
+
+def _remove(bar):
+    """Close a notebook bar's widget and empty the cell's slot (nothing left where it was)."""
+    from IPython.display import display
+    bar.close()
+    bar.container.close()
+    display({"text/plain": ""}, raw=True, display_id=_slot[1], update=True)
 
 
 @contextlib.contextmanager
@@ -37,7 +65,8 @@ def progress_bar(batches, epoch, progress=None):
     would keep a stopped epoch's bar, frozen in red above the traceback. In a notebook all the
     epochs of one cell take turns in one output slot, emptied at the end: one bar per epoch would
     leave a blank gap per epoch under the figure, and where widgets do not render (RISE) a frozen
-    "epoch N: 0%" line each. Headless runs get no bar: its rate and time left are never the same
+    "epoch N: 0%" line each. Within one_progress_bar() an epoch that ends well leaves its bar for
+    the next epoch to reuse. Headless runs get no bar: its rate and time left are never the same
     twice in stored output.
     """
     if not (interactive() if progress is None else progress):
@@ -52,15 +81,33 @@ def progress_bar(batches, epoch, progress=None):
     from IPython import get_ipython
     from IPython.display import display
     from tqdm.notebook import tqdm
-    bar = tqdm(batches, total=total, desc=f"epoch {epoch}", leave=False, display=False)
     cell = getattr(get_ipython(), "execution_count", None)
-    again = _slot[0] == cell and _slot[1] is not None
-    if not again:
-        _slot[:] = [cell, uuid.uuid4().hex]
-    display(bar.container, display_id=_slot[1], update=again)
+    bar, _slot[2] = (_slot[2] if _slot[0] == cell else None), None
+    if bar is not None:  # the epoch before's, still shown: the same widget, so nothing moves
+        bar.reset(total=total)
+        bar.set_description_str(f"epoch {epoch}", refresh=False)
+        bar.refresh()
+    else:
+        # counted here rather than by iterating the bar: tqdm closes a bar (and its widget) at the
+        # end of the iteration, and a closed bar cannot be reused
+        bar = tqdm(total=total, desc=f"epoch {epoch}", leave=False, display=False)
+        again = _slot[0] == cell and _slot[1] is not None
+        if not again:
+            _slot[:] = [cell, uuid.uuid4().hex, None]
+        display(bar.container, display_id=_slot[1], update=again)
+
+    def counted():
+        for b in batches:
+            yield b
+            bar.update()
+        bar.refresh()  # the last steps, within tqdm's refresh interval, shown too
+
+    ended_well = False
     try:
-        yield bar
+        yield counted()
+        ended_well = True
     finally:
-        bar.close()
-        bar.container.close()
-        display({"text/plain": ""}, raw=True, display_id=_slot[1], update=True)
+        if ended_well and _one_bar[0]:
+            _slot[2] = bar
+        else:
+            _remove(bar)
