@@ -1,5 +1,5 @@
 """Which of the course's packages are missing from this environment: d2lcore with its "lab",
-"onnx" and "test" extras, and everything those require, at versions that satisfy the requirements.
+"onnx", "test" and "site" extras, and everything those require, at versions that satisfy the requirements.
 
     .venv/bin/python scripts/missing_packages.py   # prints one line per problem, exit 1; or exit 0
 
@@ -18,7 +18,7 @@ except ImportError:  # packaging itself may be what is missing: pip carries a co
     from pip._vendor.packaging.requirements import Requirement
 
 
-def missing(name="d2lcore", extras=("lab", "onnx", "test")):
+def missing(name="d2lcore", extras=("lab", "onnx", "test", "site")):
     """A list of strings, one per requirement of `name[extras]` (followed recursively) that is not
     installed or not at a version it allows; empty when all are there."""
     problems, seen, installed = [], set(), {}

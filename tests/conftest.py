@@ -21,3 +21,49 @@ def pytest_runtest_makereport(item, call):
     outcome = yield
     rep = outcome.get_result()
     setattr(item, f"rep_{rep.when}", rep)
+
+
+# --- the static site, built once for its unit and browser tests --------------------------------
+
+import json  # noqa: E402
+import pathlib  # noqa: E402
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+import sys  # noqa: E402
+
+import nbformat  # noqa: E402
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+SCRATCH = "d2l_scratch_softmax_attempt_7f3a"
+
+
+@pytest.fixture(scope="session")
+def built_site(tmp_path_factory):
+    """The site as `./course site` builds it, from a clone of this checkout in which a student has been
+    at work: a scratch cell in lesson 04 and a new notebook, neither committed.
+
+    (site folder, the build's stderr, the checkout it was built from). Shared by tests/test_site.py
+    and tests/test_site_browser.py: one build (about 20 s) for both."""
+    tmp = tmp_path_factory.mktemp("site")
+    clone = tmp / "checkout"
+    subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True, capture_output=True)
+    # the builder under test is this working tree's (so that the test means the same before a commit)
+    for part in ("scripts", "site", "pyproject.toml"):
+        src, dst = ROOT / part, clone / part
+        if src.is_dir():
+            shutil.copytree(src, dst, dirs_exist_ok=True, ignore=shutil.ignore_patterns("__pycache__"))
+        else:
+            shutil.copy(src, dst)
+    lesson = clone / "notebooks" / "04_softmax_scratch.ipynb"
+    nb = nbformat.read(lesson, as_version=4)
+    cell = nbformat.v4.new_code_cell(f"def {SCRATCH}(X):\n    return X.exp() / X.exp().sum()")
+    cell.outputs = [nbformat.v4.new_output("stream", text="✗ check_softmax failed\n")]
+    nb.cells.insert(5, cell)
+    nbformat.write(nb, lesson)
+    (clone / "notebooks" / "Untitled.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
+                                                                    "nbformat_minor": 5}))
+    out = tmp / "out"
+    run = subprocess.run([sys.executable, str(clone / "scripts" / "build_site.py"), str(out)],
+                         capture_output=True, text=True, timeout=600)
+    assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
+    return out, run.stderr, clone

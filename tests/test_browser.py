@@ -1,4 +1,4 @@
-"""What a person sees, in a real browser: the live demos in JupyterLab and the static site's maths.
+"""What a person sees, in a real browser: the live demos in JupyterLab, RISE and the class hub.
 
 Debian's chromium driven by Playwright (PyPI; its bundled driver, no browser download).
 `./course` installs both; without them these tests are skipped with the reason. D2L_BROWSER=0
@@ -61,63 +61,14 @@ def page(browser, request):
     context.close()
 
 
-# --- the static site ---------------------------------------------------------------------------
-
-@pytest.fixture(scope="module")
-def site(tmp_path_factory):
-    out = tmp_path_factory.mktemp("site")
-    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "build_site.py"), str(out)],
-                         capture_output=True, text=True, timeout=300)
-    assert run.returncode == 0, run.stderr
-    return out
-
-
 LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
-
-
-def test_every_formula_of_the_site_is_typeset_offline_with_fonts_that_exist(site, page):
-    failed, remote = [], []
-    page.on("requestfailed", lambda r: failed.append(r.url) if not r.url.startswith("about:") else None)
-    page.route("**/*", lambda r: r.continue_() if r.request.url.startswith("file://")
-               else (remote.append(r.request.url), r.abort())[1])
-    typeset = {}
-    for name in LESSONS + [f"{lesson}_solutions" for lesson in LESSONS]:
-        page.goto((site / f"{name}.html").as_uri())
-        page.wait_for_function("() => window.MathJax && MathJax.isReady && MathJax.Hub.queue.pending === 0 && "
-                               "!document.documentElement.classList.contains('d2l-typesetting')", timeout=30000)
-        typeset[name] = page.evaluate("() => document.querySelectorAll('.MathJax, .MathJax_Display').length")
-        raw = page.evaluate(r"""() => [...document.querySelectorAll('.jp-RenderedMarkdown')].map(e => e.innerText)
-                                       .filter(t => /\$[^$\s][^$]*\$/.test(t)).map(t => t.slice(0, 80))""")
-        assert raw == [], f"{name}: raw TeX left on the page: {raw}"
-        assert page.evaluate("() => MathJax.OutputJax['HTML-CSS'].fontInUse") == "STIX-Web", name
-    assert failed == [] and remote == [], (failed, remote)  # no missing font or script, nothing from the network
-    assert typeset["06_loss_functions"] > 50 and sum(typeset.values()) > 300, typeset
-
+# (the static site's browser tests: tests/test_site_browser.py)
 
 CAPSTONE = "16_penguins_capstone"
 FOLDED = """() => ({
     details: [...document.querySelectorAll('.jp-RenderedMarkdown details')].map(d => d.open),
     hidden_text: [...document.querySelectorAll('.jp-RenderedMarkdown details > :not(summary)')]
         .filter(e => e.checkVisibility()).length})"""
-
-
-def test_a_lesson_on_the_site_shows_no_answer_and_links_to_its_folded_solutions(site, page):
-    page.goto((site / f"{CAPSTONE}.html").as_uri())
-    page.wait_for_selector(".jp-Cell")
-    assert page.locator("details.d2l-solution").count() == 0  # the lesson: hints only (issue 29)
-    shown = page.evaluate(FOLDED)
-    assert shown["details"] == [False] and shown["hidden_text"] == 0, shown  # the hints, folded
-    page.locator(f".jp-RenderedMarkdown a[href='{CAPSTONE}_solutions.html']").click()  # the Exercises' link
-    page.wait_for_url(f"**/{CAPSTONE}_solutions.html")
-    page.wait_for_selector(".jp-Cell")
-    boxes = page.locator("details.d2l-solution")
-    assert boxes.count() == 5  # one per exercise, each around its code cell
-    shown = page.evaluate(FOLDED)
-    assert shown["details"] == [False] * 5 and shown["hidden_text"] == 0, shown  # the 5 solutions' text
-    code = boxes.first.locator(".jp-InputArea")
-    assert not code.is_visible() and not boxes.first.evaluate("d => d.open")
-    boxes.first.locator("summary").click()
-    assert code.is_visible() and "known" in code.inner_text()
 
 
 # --- the live demos in JupyterLab --------------------------------------------------------------

@@ -275,7 +275,7 @@ echo "$* end" >> "$log"
 """)
     first = sandbox.start("setup", venv=venv)
     deadline = time.monotonic() + 60
-    while "-e .[lab,onnx,test,teach] start" not in ((venv / "python.log").read_text() if (venv / "python.log").exists() else ""):
+    while "-e .[lab,onnx,test,teach,site] start" not in ((venv / "python.log").read_text() if (venv / "python.log").exists() else ""):
         assert first.poll() is None and time.monotonic() < deadline, first.stderr.read()
         time.sleep(0.05)
     second = sandbox.run("setup", venv=venv)
@@ -283,9 +283,9 @@ echo "$* end" >> "$log"
     assert first.returncode == 0 and second.returncode == 0, second.stderr
     assert "another ./course is setting up" in second.stderr and "installing" not in second.stderr
     log = (venv / "python.log").read_text().splitlines()
-    installs = [line for line in log if "-e .[lab,onnx,test,teach]" in line]
-    assert installs == ["-m pip install --quiet -c constraints.txt -e .[lab,onnx,test,teach] start",
-                        "-m pip install --quiet -c constraints.txt -e .[lab,onnx,test,teach] end"]
+    installs = [line for line in log if "-e .[lab,onnx,test,teach,site]" in line]
+    assert installs == ["-m pip install --quiet -c constraints.txt -e .[lab,onnx,test,teach,site] start",
+                        "-m pip install --quiet -c constraints.txt -e .[lab,onnx,test,teach,site] end"]
 
 
 def test_setup_reuses_a_venv_whose_install_was_cut_short(sandbox, tmp_path):
@@ -297,7 +297,7 @@ def test_setup_reuses_a_venv_whose_install_was_cut_short(sandbox, tmp_path):
     assert run.returncode == 0, run.stderr
     assert "ready" in run.stderr and "creating" not in run.stderr
     assert (venv / "lib" / "half-installed.txt").read_text() == "torch\n"
-    assert "-m pip install --quiet -c constraints.txt -e .[lab,onnx,test,teach]" in (venv / "python.log").read_text()
+    assert "-m pip install --quiet -c constraints.txt -e .[lab,onnx,test,teach,site]" in (venv / "python.log").read_text()
     assert not sandbox.made_a_venv()
 
 
@@ -435,7 +435,7 @@ if "-e" in sys.argv:
     run = sandbox.run("setup", venv=venv)
     assert run.returncode == 0, run.stderr
     assert "installing missing packages: iniconfig (required by pytest)" in run.stderr
-    assert "install --quiet -c constraints.txt -e .[lab,onnx,test,teach]" in (tmp_path / "pip.log").read_text()
+    assert "install --quiet -c constraints.txt -e .[lab,onnx,test,teach,site]" in (tmp_path / "pip.log").read_text()
     assert run.stderr.rstrip().endswith(f"ready: {venv}")
     # everything there again: the next run installs nothing
     calls = (tmp_path / "pip.log").read_text()
