@@ -1,10 +1,11 @@
 """d2lcore: the lessons' own code, under the book's (D2L) helper names.
 
 Lessons write things from scratch first; later lessons import the versions here. Each function
-says which lesson derives it. `d2lcore.infra` holds what a lesson need not read: the data files
-and their cache, atomic writes, device-error messages, the guards, session detection, widgets.
+says which lesson derives it. `d2lcore.demos` holds the live demos (sliders) of lessons 01, 06
+and 07. `d2lcore.infra` holds what a lesson need not read: the data files and their cache, atomic
+writes, device-error messages, the guards, session detection.
 """
-from . import book, infra
+from . import book, demos, infra
 from .animator import Animator
 from .devices import try_gpu
 from .fashion_mnist import get_fashion_mnist_labels, load_data_fashion_mnist

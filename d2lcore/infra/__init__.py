@@ -1,9 +1,10 @@
 """What a lesson need not read: data files and their cache, atomic writes, the guards, device-error
-messages, whether a person is watching, the live widgets, and running a lesson's cells for its solutions.
+messages, whether a person is watching, and running a lesson's cells for its solutions.
 
 Names the lessons call from here: `ensure_fashion_mnist` and `data_dir` (lessons 03, 15),
-`atomic_path` and `show_in_netron` (lesson 15), the live demos (lessons 01, 06, 07), and `run_lesson`
-(the first cell of every worked-solutions notebook).
+`atomic_path` and `show_in_netron` (lesson 15), and `run_lesson` (the first cell of every
+worked-solutions notebook). Nothing here imports the lesson modules (d2lcore/*.py): the arrows run
+one way, from the lessons' code to this. The live demos are `d2lcore.demos`.
 """
 from .atomic import atomic_path
 from .device_errors import DeviceMismatchError
@@ -12,9 +13,7 @@ from .guards import NonFiniteLossError
 from .lesson_runner import LessonCellError, run_lesson
 from .netron_view import show_in_netron
 from .session import in_notebook, interactive
-from .widgets import linreg_demo, live_demo, robust_fit_demo, softmax_overflow_demo
 
 __all__ = ["atomic_path", "DeviceMismatchError", "DataNotFoundError", "DataCacheError", "data_dir",
            "ensure_fashion_mnist",
-           "NonFiniteLossError", "in_notebook", "run_lesson", "LessonCellError", "interactive", "show_in_netron",
-           "live_demo", "linreg_demo", "robust_fit_demo", "softmax_overflow_demo"]
+           "NonFiniteLossError", "in_notebook", "run_lesson", "LessonCellError", "interactive", "show_in_netron"]

@@ -30,52 +30,52 @@ def close_figures():
 
 
 def test_linreg_demo_fits_the_line_and_a_tiny_learning_rate_does_not():
-    (a, b), losses = d2l.infra.linreg_demo()
+    (a, b), losses = d2l.demos.linreg_demo()
     assert abs(a - 2) < 0.2 and abs(b - 4.2) < 0.2
     assert losses[-1] < losses[0] / 10
-    (a_slow, b_slow), _ = d2l.infra.linreg_demo(lr=0.001)
+    (a_slow, b_slow), _ = d2l.demos.linreg_demo(lr=0.001)
     assert abs(b_slow - 4.2) > 1  # 200 steps of lr 0.001 barely move
 
 
 def test_linreg_demo_loss_floor_grows_with_the_noise():
-    _, quiet = d2l.infra.linreg_demo(noise=0.1)
-    _, loud = d2l.infra.linreg_demo(noise=1.0)
+    _, quiet = d2l.demos.linreg_demo(noise=0.1)
+    _, loud = d2l.demos.linreg_demo(noise=1.0)
     assert loud[-1] > 10 * quiet[-1]
 
 
 def test_robust_fit_demo_l1_and_huber_resist_outliers_and_l2_does_not():
-    fits = d2l.infra.robust_fit_demo(delta=1.0, outlier_y=-40.0)
+    fits = d2l.demos.robust_fit_demo(delta=1.0, outlier_y=-40.0)
     assert abs(fits["L1"][0] - 2) < 0.3 and abs(fits["Huber δ=1"][0] - 2) < 0.3
     assert abs(fits["L2"][0] - 2) > 1
-    calm = d2l.infra.robust_fit_demo(outlier_y=2 * 9.3 + 1)  # outliers placed on the line: no disagreement
+    calm = d2l.demos.robust_fit_demo(outlier_y=2 * 9.3 + 1)  # outliers placed on the line: no disagreement
     assert max(abs(a - 2) for a, _ in calm.values()) < 0.3
 
 
 def test_softmax_overflow_demo_naive_breaks_where_the_dtype_overflows():
-    naive, stable = d2l.infra.softmax_overflow_demo(scale=100.0, dtype="float32")
+    naive, stable = d2l.demos.softmax_overflow_demo(scale=100.0, dtype="float32")
     assert math.isnan(naive[0]) and torch.isfinite(stable).all()
-    naive16, _ = d2l.infra.softmax_overflow_demo(scale=20.0, dtype="float16")  # exp(20) > 65504
-    naive32, _ = d2l.infra.softmax_overflow_demo(scale=20.0, dtype="float32")
+    naive16, _ = d2l.demos.softmax_overflow_demo(scale=20.0, dtype="float16")  # exp(20) > 65504
+    naive32, _ = d2l.demos.softmax_overflow_demo(scale=20.0, dtype="float32")
     assert torch.isnan(naive16).any() and torch.isfinite(naive32).all()
-    small, stable_small = d2l.infra.softmax_overflow_demo(scale=1.0)
+    small, stable_small = d2l.demos.softmax_overflow_demo(scale=1.0)
     torch.testing.assert_close(small, stable_small)
 
 
 def test_live_demo_headless_draws_the_default_state_once(monkeypatch):
-    monkeypatch.setattr("d2lcore.infra.widgets.interactive", lambda: False)
+    monkeypatch.setattr("d2lcore.demos.interactive", lambda: False)
     calls = []
-    result = d2l.infra.live_demo(lambda scale, dtype, fig: calls.append((scale, dtype)),
+    result = d2l.demos.live_demo(lambda scale, dtype, fig: calls.append((scale, dtype)),
                            scale=widgets.FloatSlider(value=3.0), dtype=widgets.Dropdown(options=["a", "b"], value="b"))
     assert result is None and calls == [(3.0, "b")]
 
 
 def test_live_demo_interactive_shows_the_controls_and_redraws_on_change(monkeypatch):
-    monkeypatch.setattr("d2lcore.infra.widgets.interactive", lambda: True)
+    monkeypatch.setattr("d2lcore.demos.interactive", lambda: True)
     shown = []
     monkeypatch.setattr("IPython.display.display", lambda obj, raw=False: shown.append(obj))
     calls = []
     slider = widgets.FloatSlider(value=1.0)
-    d2l.infra.live_demo(lambda scale, fig: (calls.append(scale), fig.subplots().plot([0, scale])), scale=slider)
+    d2l.demos.live_demo(lambda scale, fig: (calls.append(scale), fig.subplots().plot([0, scale])), scale=slider)
     assert len(shown) == 1
     box = widget_instances[shown[0]["application/vnd.jupyter.widget-view+json"]["model_id"]]
     assert isinstance(box, widgets.VBox) and slider in box.children[0].children
@@ -86,7 +86,7 @@ def test_live_demo_interactive_shows_the_controls_and_redraws_on_change(monkeypa
     assert calls[-1] == 2.0
 
 
-DEMOS = [d2l.infra.linreg_demo, d2l.infra.robust_fit_demo, d2l.infra.softmax_overflow_demo]
+DEMOS = [d2l.demos.linreg_demo, d2l.demos.robust_fit_demo, d2l.demos.softmax_overflow_demo]
 
 
 @pytest.mark.parametrize("demo", DEMOS)
@@ -106,11 +106,11 @@ def test_demos_draw_without_warnings_and_without_pyplot(demo, monkeypatch):
 def test_redraws_on_a_callback_thread_while_the_main_thread_draws_too(monkeypatch):
     # JupyterLab 4.6 runs widget callbacks on a subshell thread while Run All goes on; matplotlib's
     # mathtext parser is not thread-safe, and pyplot's current figure is shared by all threads
-    monkeypatch.setattr("d2lcore.infra.widgets.interactive", lambda: True)
+    monkeypatch.setattr("d2lcore.demos.interactive", lambda: True)
     monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
     sliders = {"lr": widgets.SelectionSlider(options=[0.01, 0.03, 0.1, 0.3], value=0.03),
                "num_epochs": widgets.IntSlider(value=2)}
-    d2l.infra.live_demo(d2l.infra.linreg_demo, **sliders)
+    d2l.demos.live_demo(d2l.demos.linreg_demo, **sliders)
     errors = []
 
     def callbacks():
@@ -143,7 +143,7 @@ def _lesson_demo_controls():
             src = "".join(cell["source"])
             if cell["cell_type"] == "code" and "live_demo(" in src:
                 captured = {}
-                fake = types.SimpleNamespace(infra=types.SimpleNamespace(
+                fake = types.SimpleNamespace(demos=types.SimpleNamespace(
                     live_demo=lambda draw, **controls: captured.update(controls),
                     linreg_demo=None, robust_fit_demo=None, softmax_overflow_demo=None))
                 exec(src, {"d2l": fake})
@@ -167,7 +167,7 @@ def test_in_a_real_kernel_with_a_person_watching_the_demo_is_a_widget(tmp_path, 
     from nbclient import NotebookClient
     monkeypatch.delenv("D2L_HEADLESS", raising=False)  # the kernel inherits this environment
     code = ("import ipywidgets as widgets, d2lcore as d2l\n"
-            "d2l.infra.live_demo(d2l.infra.softmax_overflow_demo, scale=widgets.FloatLogSlider(value=100.0, base=10, min=0, max=3),\n"
+            "d2l.demos.live_demo(d2l.demos.softmax_overflow_demo, scale=widgets.FloatLogSlider(value=100.0, base=10, min=0, max=3),\n"
             "              dtype=widgets.Dropdown(options=['float32', 'float16'], value='float16'))\n")
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(code)])
     NotebookClient(nb, timeout=120, kernel_name="python3", resources={"metadata": {"path": str(tmp_path)}}).execute()

@@ -1,4 +1,4 @@
-"""Live knobs for the lessons: a slider teaches more than a static plot.
+"""Live knobs for the lessons: a slider teaches more than a static plot (`d2l.demos`).
 
 `live_demo(draw, **controls)` shows ipywidgets controls and redraws `draw(fig=Figure, **values)`
 whenever one moves. When nobody is watching (nbval, `jupyter execute`, `./course test`), it draws
@@ -11,15 +11,17 @@ matplotlib ValueError in place of the plot, and a stray copy of the figure).
 
 The three demos of the course are plain functions of their knobs, so they are tested like any other
 code: `linreg_demo` (lesson 01), `robust_fit_demo` (lesson 06), `softmax_overflow_demo` (lesson 07).
+They use the lessons' own functions (the squared, L1 and Huber losses), so they live beside them,
+not in `infra/`, which imports nothing from the lesson modules.
 """
 import torch
 from matplotlib import ticker
 from matplotlib.figure import Figure
 
-from ..animator import DRAW_LOCK, figure_bundle
-from ..linear_regression import squared_loss
-from ..losses import huber_loss, l1_loss
-from .session import in_notebook, interactive
+from .animator import DRAW_LOCK, figure_bundle
+from .infra.session import in_notebook, interactive
+from .linear_regression import squared_loss
+from .losses import huber_loss, l1_loss
 
 
 def live_demo(draw, **controls):
