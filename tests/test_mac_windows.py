@@ -57,22 +57,6 @@ def test_workers_start_by_spawn_so_a_dataset_defined_in_the_lesson_fails_as_on_a
         mac_windows.check(probe)
 
 
-ARCHIVES = ROOT.parent / "shared" / "data" / "fashion-mnist"
-
-
-def test_without_fcntl_as_on_windows_the_data_still_install_verified(tmp_path, monkeypatch):
-    import pytest
-    from d2lcore.infra import fashion_mnist_files as files
-    if not (ARCHIVES / "train-images-idx3-ubyte.gz").exists():
-        pytest.skip(f"no archives at {ARCHIVES}")
-    monkeypatch.setitem(sys.modules, "fcntl", None)  # Windows has no fcntl: no writer lock, same files
-    root = files.ensure_fashion_mnist(tmp_path, system_dirs=[str(ARCHIVES)], download=False)
-    raw = files.raw_dir(root)
-    for name in ("train-images-idx3-ubyte", "t10k-labels-idx1-ubyte"):
-        files.check_file(raw / name, name)  # raises if the bytes are not the official ones
-    assert not (raw / files.LOCK).exists()
-
-
 def test_without_setitimer_as_on_windows_a_self_check_runs_without_its_time_limit(monkeypatch, capsys):
     import signal
 
