@@ -24,7 +24,9 @@ The rules, so that every slide holds one idea and fits on a screen:
 The line costs were fitted to slide heights measured in Chromium at 1280x720 (RISE 0.43, the
 simple theme): about 17 px per line of text, code or output, 30 px per cell, 300 px per figure,
 48 px per slide, and 684 px of room; tests/test_browser.py measures every slide again.
-RISE's options (scrolling for the occasional long cell, a plain theme) go in the notebook metadata.
+RISE's options (scrolling for the occasional long cell, a plain theme, the 1280x720 slide that
+reveal.js scales to the window) go in the notebook metadata; notebooks/rise.css (RISE loads it from
+the notebook's folder) hides JupyterLab's "Click to add a cell." box and holds the slide to 1280x720.
 tests/test_slides.py checks that the committed notebooks follow these rules.
 """
 import argparse
@@ -41,7 +43,11 @@ FIGURE_LINES = 18  # a stored figure is about 300 px tall
 CELL_LINES = 2  # a cell's own padding and prompt, about 30 px
 FOLDED = {"hint", "solution"}  # cell tags of what a student opens on purpose
 INSTALL = "hosted-install"  # the tag of the cell that installs d2lcore on a hosted notebook
-RISE_OPTIONS = {"scroll": True, "theme": "simple", "transition": "none", "start_slideshow_at": "beginning"}
+# width/height: every slide is laid out at 1280x720 (what MAX_LINES is fitted to) and reveal.js scales
+# it to the window, up to fill a 1920x1080 projector and down into JupyterLab's half-width preview
+# (margin 0, minScale 0.2); notebooks/rise.css holds JupyterLab's notebook to that size
+RISE_OPTIONS = {"scroll": True, "theme": "simple", "transition": "none", "start_slideshow_at": "beginning",
+                "width": 1280, "height": 720, "margin": 0, "minScale": 0.2}
 
 
 def cell_lines(cell):

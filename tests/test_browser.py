@@ -467,6 +467,134 @@ def test_a_slideshow_fits_the_screen_and_its_first_live_cell_runs_on_a_fresh_ker
     assert tall == [], f"slides taller than the screen: {tall}"
 
 
+# What a slide shows beyond its cells: JupyterLab's "Click to add a cell." box (drawn on every slide,
+# over a short slide's title), and anything with a vertical scrollbar (the slide container was 856 px
+# in an 800-px window) but a slide's own section, which RISE scrolls for one long cell
+SLIDE_EXTRAS = """() => ({
+    footer: [...document.querySelectorAll('.jp-Notebook-footer')]
+        .filter(e => e.getBoundingClientRect().height > 0 && getComputedStyle(e).visibility !== 'hidden')
+        .map(e => e.textContent.trim()),
+    scrollbars: [document.documentElement, ...document.querySelectorAll('.reveal *')]
+        .filter(e => !e.matches('section') && e.scrollHeight > e.clientHeight + 1 &&
+                     (e === document.documentElement || ['auto', 'scroll'].includes(getComputedStyle(e).overflowY)))
+        .map(e => `${e.tagName}.${[...e.classList].join('.')} ${e.scrollHeight}>${e.clientHeight}`)})"""
+
+# the slide area and the title as drawn (after reveal.js's scaling), and the title's own layout height
+SLIDE_SIZE = """() => { const r = document.querySelector('.reveal .slides').getBoundingClientRect();
+    const h = [...document.querySelectorAll('.reveal .slides section.present')].pop().querySelector('h1');
+    return {left: r.left, top: r.top, right: r.right, bottom: r.bottom, title: h.getBoundingClientRect().height,
+            title_layout: h.offsetHeight}; }"""
+SHORT_SLIDES = "06_loss_functions"  # "Try it live", "Binary cross-entropy": the box covered their titles
+
+
+def _open_slideshow(page, lab, lesson):
+    url, token, _ = lab
+    page.goto(f"{url}/rise/{lesson}?token={token}")
+    page.wait_for_selector(".reveal .slides section.present .jp-Cell", timeout=120000)
+    _wait_for_kernel_in_slideshow(page)
+    page.wait_for_timeout(500)  # reveal.js's first layout
+
+
+def test_slides_show_no_add_a_cell_box_nor_scrollbar_and_scale_to_fill_a_big_screen(page, lab):
+    page.set_viewport_size({"width": 1280, "height": 800})
+    _open_slideshow(page, lab, f"{SHORT_SLIDES}.ipynb")
+    page.click(".reveal .slides section.present .jp-MarkdownCell h1")
+    page.keyboard.press("Escape")
+    seen = []
+    for i, cells in enumerate(_slides(ROOT / "notebooks" / f"{SHORT_SLIDES}.ipynb")):
+        extras = page.evaluate(SLIDE_EXTRAS)
+        if extras["footer"] or extras["scrollbars"]:
+            seen.append((i, cells[0].source.splitlines()[0][:40], extras))
+        page.keyboard.press("Space")
+        page.wait_for_timeout(120)
+    assert seen == [], f"slides with JupyterLab's add-a-cell box or a scrollbar: {seen}"
+    # the slides are laid out at 1280x720 (scripts/slides.py fits them to that) and scaled to the window:
+    # at 1280x720 drawn as laid out, at 1920x1080 half as large again, filling it, nothing cut off
+    page.keyboard.press("Home")
+    sizes = {}
+    for w, h in ((1280, 720), (1920, 1080)):
+        page.set_viewport_size({"width": w, "height": h})
+        page.wait_for_timeout(700)
+        sizes[w] = page.evaluate(SLIDE_SIZE)
+    small, big = sizes[1280], sizes[1920]
+    assert abs(small["title"] - small["title_layout"]) < 1, small
+    assert big["title"] > 1.4 * small["title"], f"the slides are not scaled up at 1920x1080: {sizes}"
+    assert big["left"] >= -1 and big["top"] >= -1 and big["right"] <= 1921 and big["bottom"] <= 1081, big
+    assert big["right"] - big["left"] > 0.95 * 1920 or big["bottom"] - big["top"] > 0.95 * 1080, big
+
+
+def test_alt_r_previews_the_whole_title_slide_inside_jupyterlab(page, lab):
+    url, token, _ = lab
+    page.goto(f"{url}/lab/tree/{SHORT_SLIDES}.ipynb?token={token}&reset")
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=60000)
+    _wait_for_kernel(page)
+    page.click(f"{ACTIVE} .jp-Cell .jp-InputPrompt >> nth=0")  # the notebook has the keyboard
+    page.keyboard.press("Escape")
+    page.keyboard.press("Alt+r")  # RISE's preview: a panel beside the notebook, about half as wide
+    frame = page.wait_for_selector("iframe", timeout=30000).content_frame()
+    frame.wait_for_selector(".reveal .slides section.present .jp-Cell", timeout=120000)
+    frame.wait_for_timeout(1000)
+    # the title slide's cells (the title and the set-up cell) as drawn, and what its section hides
+    shown = frame.evaluate("""() => { const s = [...document.querySelectorAll('.reveal .slides section.present')].pop();
+        const box = e => { const r = e.getBoundingClientRect(); return [r.left, r.top, r.right, r.bottom]; };
+        return {window: [innerWidth, innerHeight], hidden: s.scrollHeight - s.clientHeight,
+                cells: [...s.querySelectorAll('.jp-Cell')].map(box).filter(([l, t, r, b]) => r > l && b > t)}; }""")
+    w, h = shown["window"]
+    assert w < 800 and len(shown["cells"]) == 2, shown  # a preview beside the notebook indeed
+    assert shown["hidden"] <= 1, f"the title slide is cut off: {shown}"
+    for left, top, right, bottom in shown["cells"]:
+        assert left >= -1 and top >= -1 and right <= w + 1 and bottom <= h + 1, f"the title slide is cut off: {shown}"
+
+
+def test_a_slideshow_whose_kernel_was_shut_down_says_so_when_a_cell_starts_a_new_one(page, lab):
+    # the culler, or the lesson's tab closed in JupyterLab, shuts the kernel down under a connected
+    # slideshow; the next run starts a new, empty kernel: the presenter must be told (extensions/rise-widgets)
+    url, token, _ = lab
+    lesson = f"{SHORT_SLIDES}.ipynb"
+    _open_slideshow(page, lab, lesson)
+    deadline = time.monotonic() + 60
+    while lesson not in _sessions(lab) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    kernel = _sessions(lab)[lesson]
+    setup = page.locator(".reveal .slides section.present .jp-CodeCell >> visible=true").first
+    page.evaluate("""() => { const k = document.querySelector('.jp-Notebook-ExecutionIndicator'); window.statuses = [];
+        new MutationObserver(() => window.statuses.push(k.dataset.status)).observe(k, {attributes: true}); }""")
+    setup.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")  # the set-up cell (its stored prompt shows a number already)
+    page.wait_for_function("() => window.statuses.includes('busy') && window.statuses.at(-1) === 'idle'",
+                           timeout=120000)
+    assert page.locator(".jp-Dialog").count() == 0
+    # as the culler does it: the server shuts the kernel down. A cell run at once, before the page has
+    # noticed (it asks the server every few seconds), went to the gone kernel and never ran, silently
+    urllib.request.urlopen(urllib.request.Request(f"{url}/api/kernels/{kernel}?token={token}", method="DELETE"))
+    setup.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+    said = page.wait_for_selector(".jp-Dialog", timeout=60000).inner_text()
+    assert "kernel was shut down" in said and "lost" in said and "did not run" in said, said
+    page.click(".jp-Dialog button.jp-mod-accept")
+    # run again: a new kernel, and no second dialog
+    setup.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+    deadline = time.monotonic() + 120
+    while _sessions(lab).get(lesson) in (None, kernel) and time.monotonic() < deadline:
+        time.sleep(0.5)
+    kernel = _sessions(lab)[lesson]
+    page.wait_for_function("c => /\\[\\d+\\]/.test(c.querySelector('.jp-InputPrompt').textContent)",
+                           arg=setup.element_handle(), timeout=120000)
+    assert page.locator(".jp-Dialog").count() == 0
+    # shut down again, and the page learns it first (its poll): the next run starts a new, empty kernel,
+    # which the presenter is told
+    urllib.request.urlopen(urllib.request.Request(f"{url}/api/kernels/{kernel}?token={token}", method="DELETE"))
+    page.wait_for_function("() => document.querySelector('.jp-Notebook-ExecutionIndicator')?.dataset.status"
+                           " === 'disconnected'", timeout=60000)
+    setup.locator(".jp-InputArea-editor").click()
+    page.keyboard.press("Control+Enter")
+    said = page.wait_for_selector(".jp-Dialog", timeout=120000).inner_text()
+    assert "kernel was restarted" in said and "lost" in said, said
+    assert _sessions(lab).get(lesson) not in (None, kernel)  # a new kernel indeed
+    page.click(".jp-Dialog button.jp-mod-accept")
+
+
 
 # --- the class hub (./course hub) --------------------------------------------------------------
 

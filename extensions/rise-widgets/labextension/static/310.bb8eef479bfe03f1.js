@@ -1,1 +1,0 @@
-"use strict";(self.rspackChunk_d2lcore_rise_widgets=self.rspackChunk_d2lcore_rise_widgets||[]).push([[310],{237(e,s,t){t.r(s);let r={id:"@d2lcore/rise-widgets:plugin",description:"Provides @jupyterlab/console to the RISE slideshow, so that widgets render there.",autoStart:!0,optional:[t(524).IConsoleTracker],activate:()=>{}};t.d(s,{},{default:r})}}]);
