@@ -67,3 +67,17 @@ def built_site(tmp_path_factory):
                          capture_output=True, text=True, timeout=600)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     return out, run.stderr, clone
+
+
+# --- one class hub at a time -------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def hub_lock():
+    """Held while a module runs a class hub. `./course test` runs the unit tests (tests/test_class_hub.py)
+    beside the browser tests (tests/test_browser.py's hub), and both set up D2L_HUB_DIR and make and
+    remove the same load-test accounts: the second waits for the first."""
+    import fcntl
+    with open("/tmp/d2lcore-hub-tests.lock", "a") as f:
+        fcntl.flock(f, fcntl.LOCK_EX)
+        yield
+        fcntl.flock(f, fcntl.LOCK_UN)

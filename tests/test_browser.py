@@ -599,7 +599,7 @@ def test_a_slideshow_whose_kernel_was_shut_down_says_so_when_a_cell_starts_a_new
 # --- the class hub (./course hub) --------------------------------------------------------------
 
 @pytest.fixture(scope="module")
-def class_hub(tmp_path_factory):
+def class_hub(tmp_path_factory, hub_lock):
     """A JupyterHub as ./course hub starts it (the class's environment in D2L_HUB_DIR), its own state
     and ports; the instructor is d2lloadt. Accounts made by the test (d2lload*) are removed after."""
     if os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("npm") is None:

@@ -25,7 +25,7 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 
 @pytest.mark.skipif(os.geteuid() != 0 or shutil.which("useradd") is None or shutil.which("npm") is None,
                     reason="the class hub makes Unix accounts (root, useradd) and needs npm's proxy")
-def test_two_students_run_a_lesson_on_the_class_hub_and_the_class_guarantees_hold():
+def test_two_students_run_a_lesson_on_the_class_hub_and_the_class_guarantees_hold(hub_lock):
     run = subprocess.run([str(ROOT / "course"), "test-hub", "--students", "2", "--lessons", "01", "--checks",
                           "--cull-timeout", "120", "--keep"], capture_output=True, text=True, timeout=1500, cwd=ROOT)
     report = run.stdout
