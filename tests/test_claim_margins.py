@@ -2,44 +2,109 @@
 
 The measurement itself trains ~50 models per seed and profile, so it is not part of the test
 run; what is checked here is that every claim it measures is still asserted, with the same
-threshold, in its lesson, that every lesson that asserts about training is measured, and that
-the table reports worst and best the right way round.
+threshold, in its lesson, at exactly one assert, with a value that names only what the lesson
+defines; that every lesson that asserts about training is measured; that the runner measures at
+the assert, shifts every seed and never raises an assert (on a two-cell notebook made here); that
+the documented table lists every claim; and that the table reports worst and best the right way round.
 """
+import ast
+import builtins
 import importlib.util
 import json
 import pathlib
 
 import pytest
+import torch
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("claim_margins", ROOT / "scripts" / "claim_margins.py")
 cm = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(cm)
+LESSONS = sorted({c.lesson for c in cm.CLAIMS})
 
 
 def lesson_code(lesson):
     """The code of a lesson and of its worked solutions (notebooks/solutions/)."""
-    (path,) = (ROOT / "notebooks").glob(f"{lesson}_*.ipynb")
-    solutions = path.parent / "solutions" / f"{path.stem}_solutions.ipynb"
-    cells = [c for p in (path, solutions) for c in json.loads(p.read_text(encoding="utf-8"))["cells"]]
-    return "\n".join("".join(c["source"]) for c in cells if c["cell_type"] == "code")
+    return "\n".join(src for _, src, _ in cm.code_cells(cm.notebooks(lesson)))
+
+
+def bound_names(code):
+    """Every name the code binds anywhere (assignments, loops, functions and their arguments, imports)."""
+    names = set()
+    for node in ast.walk(ast.parse(code)):
+        if isinstance(node, ast.Name) and isinstance(node.ctx, ast.Store):
+            names.add(node.id)
+        elif isinstance(node, (ast.FunctionDef, ast.ClassDef)):
+            names.add(node.name)
+        elif isinstance(node, ast.arg):
+            names.add(node.arg)
+        elif isinstance(node, ast.alias):
+            names.add((node.asname or node.name).split(".")[0])
+    return names
 
 
 @pytest.mark.parametrize("claim", cm.CLAIMS, ids=lambda c: f"{c.lesson}: {c.what}")
 def test_every_measured_claim_is_asserted_in_its_lesson(claim):
     assert claim.asserted in lesson_code(claim.lesson), (
         f"lesson {claim.lesson} no longer contains {claim.asserted!r}: update the claim in "
-        f"scripts/claim_margins.py, re-run it and the README table")
+        f"scripts/lesson_claims.py, re-run scripts/claim_margins.py and the table in {cm.TABLE_DOC.name}")
 
 
-def test_every_claim_names_an_experiment():
-    assert set(cm.EXPERIMENTS) == {c.lesson for c in cm.CLAIMS}
+@pytest.mark.parametrize("lesson", LESSONS)
+def test_every_claim_names_one_assert_and_only_the_lessons_names(lesson):
+    claims = [c for c in cm.CLAIMS if c.lesson == lesson]
+    at = cm.claims_at(claims, list(cm.code_cells(cm.notebooks(lesson))))  # raises where a text names two asserts
+    assert [c.what for c in at.get(None, [])] in ([], ["naive softmax at lr 1.0 stops (1 = stopped)"])
+    known = bound_names(lesson_code(lesson)) | set(dir(builtins)) | {"finite", "math", "re", "_raised"}
+    for claim in claims:
+        unknown = {n.id for n in ast.walk(ast.parse(claim.value, mode="eval")) if isinstance(n, ast.Name)}
+        unknown -= known | bound_names(claim.value)  # (a comprehension's own variables)
+        assert not unknown, f"lesson {lesson}, {claim.what!r}: {claim.value} names {unknown}, not in the lesson"
 
 
 @pytest.mark.parametrize("lesson", ["04", "05", "06", "07", "08", "10", "11", "12", "13", "14", "15"])
 def test_every_lesson_that_trains_on_fashion_mnist_is_measured(lesson):
     assert "d2l.train(" in lesson_code(lesson)
-    assert lesson in cm.EXPERIMENTS
+    assert lesson in LESSONS
+
+
+def notebook(path, *cells):
+    path.write_text(json.dumps({"cells": [{"cell_type": "code", "source": src, "metadata": {"tags": tags}}
+                                          for src, tags in cells]}))
+    return path
+
+
+def test_the_runner_measures_at_the_assert_with_every_seed_shifted(tmp_path):
+    lesson = notebook(tmp_path / "99_x.ipynb",
+                      ("import torch\ntorch.manual_seed(3)\nx = torch.rand(1).item()\nassert x > 2", []),
+                      ("for i in range(4):\n    assert i < 1, 'fails from i = 1 on'\ni = -1", []),
+                      ("raise ValueError('on purpose')", [cm.RAISES]))
+    solutions = notebook(tmp_path / "99_x_solutions.ipynb",
+                         ("import d2lcore as d2l\nd2l.infra.run_lesson('../99_x.ipynb')", []),  # not run
+                         ("g = torch.Generator().manual_seed(5)\ny = torch.rand(1, generator=g).item()\n"
+                          "assert y > 2", []))
+    claims = [cm.Claim("99", "x", "x", ">", 2, "x > 2"), cm.Claim("99", "i", "i", "<", 1, "i < 1"),
+              cm.Claim("99", "y", "y", ">", 2, "y > 2"),
+              cm.Claim("99", "raised", "len(_raised)", ">=", 1, "on purpose")]
+    for s in (0, 2):
+        values = cm.run_lesson(claims, [lesson, solutions], s)
+        seed = cm.SEED_STRIDE * s
+        torch.manual_seed(3 + seed)
+        assert values["x"] == torch.rand(1).item()
+        assert values["y"] == torch.rand(1, generator=torch.Generator().manual_seed(5 + seed)).item()
+        assert values["i"] == 3  # the worst of the loop's four, not the -1 after it
+        assert values["raised"] == 1
+    assert torch.Generator is torch._C.Generator  # the seeds are as they were after the run
+    with pytest.raises(RuntimeError, match="bad.ipynb, cell 1 failed: ZeroDivisionError"):
+        cm.run_lesson(claims, [notebook(tmp_path / "bad.ipynb", ("1 / 0", []))], 0)
+
+
+def test_the_documented_table_lists_every_claim():
+    text = cm.TABLE_DOC.read_text(encoding="utf-8")
+    rows = [line.split(" | ")[:3] for line in text.splitlines() if line.startswith("| ") and line.endswith("/25 |")]
+    documented = [(lesson[2:], what, threshold) for lesson, what, threshold in rows]
+    measured = [(c.lesson, c.what.replace("|", "\\|"), f"{c.op} {cm.fmt(c.threshold)}") for c in cm.CLAIMS]
+    assert documented == measured, f"re-run scripts/claim_margins.py --write: {cm.TABLE_DOC.name} is out of step"
 
 
 def test_worst_is_the_value_closest_to_failing():
@@ -52,10 +117,9 @@ def test_worst_is_the_value_closest_to_failing():
 
 
 def test_table_counts_a_claim_that_fails_in_one_run(monkeypatch):
-    claims = [cm.Claim("99", "acc | not a column", lambda r: r["acc"], ">", 0.8, ""),
-              cm.Claim("99", "steps", lambda r: r["steps"], "<=", 10, "")]
+    claims = [cm.Claim("99", "acc | not a column", "acc", ">", 0.8, ""), cm.Claim("99", "steps", "steps", "<=", 10, "")]
     monkeypatch.setattr(cm, "CLAIMS", claims)
-    rows = [{"lesson": "99", "seed": s, "profile": p, "values": {"acc": a, "steps": st}}
+    rows = [{"lesson": "99", "seed": s, "profile": p, "values": {"acc | not a column": a, "steps": st}}
             for s, p, a, st in [(0, "ref", 0.9, 3), (1, "ref", 0.85, 4), (0, "1t", 0.79, float("inf"))]]
     text, failing = cm.table(rows)
     assert failing == 2
