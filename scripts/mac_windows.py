@@ -1,6 +1,8 @@
 """What a Mac or Windows does differently, checked on this Linux CPU: every lesson and notebook of
 worked solutions runs (1) with worker processes started by spawn, as on macOS and Windows, and
-(2) with float64 on the accelerator reported, as Apple's MPS refuses it.
+(2) with float64 on the accelerator reported, as Apple's MPS refuses it, and (3) with tensors left
+on the CPU beside tensors on the accelerator reported, as every GPU refuses them (a model never
+moved to where its data are).
 
     ./course test-mac-windows                 every lesson and solutions notebook (~10 minutes)
     ./course test-mac-windows notebooks/10_backprop_optimizers.ipynb ...
@@ -20,6 +22,11 @@ those is reported with the lesson cell that made it: on a Mac, that cell would f
 On a CPU `.to(device)` and `.cpu()` return the tensor itself; here they return a copy, as between
 a real device and the CPU, so that the CPU original and the device copy are told apart. d2lcore's
 own running sums are float64, but float32 on MPS: the tracker has them take MPS's choice.
+
+(3) The same tracking finds an operation given both a tensor on the accelerator and a tensor (not
+a 0-dim scalar) left on the CPU: a CUDA or MPS device raises "Expected all tensors to be on the
+same device" there. Lessons 10 and 13 had such cells (a model built after the data were put on
+`try_gpu()`, never moved) and CI, which has no GPU, could not see them.
 
 What it cannot see: a tensor asked for on the CPU with the string "cpu" counts as meant for the
 CPU (lessons 07 and 15 do so on purpose); a tensor made on the device by a call that is no torch
@@ -41,7 +48,12 @@ from torch.utils._pytree import tree_flatten
 from torch.utils.weak import WeakIdKeyDictionary
 
 on_device = WeakIdKeyDictionary()  # tensors that would be on the accelerator
-found = {}
+found = {}  # float64 on the accelerator: where -> op
+mixed = {}  # one op given tensors on the accelerator and on the CPU: where -> op
+# ops that take a CPU tensor beside a device one on a real GPU too: moves, copies, and indexing
+# (a CPU index or value into a device tensor)
+CROSSING = {"to", "cpu", "copy_", "__getitem__", "__setitem__", "__set__", "__get__", "__repr__", "__format__",
+            "_has_compatible_shallow_copy_type"}  # (the last: Module.to comparing a parameter with its copy)
 
 
 def lesson_cell():
@@ -65,8 +77,14 @@ def names_a_device(args, kwargs):
 class Follow(TorchFunctionMode):
     def __torch_function__(self, func, types, args=(), kwargs=None):
         kwargs = kwargs or {}
-        out = func(*args, **kwargs)
         name = getattr(func, "__name__", str(func))
+        if name not in CROSSING:
+            given = tensors((args, kwargs))
+            # a 0-dim CPU tensor is taken as a scalar on a GPU too; anything bigger is refused there
+            if any(t in on_device for t in given) and any(t not in on_device and t.dim() > 0 for t in given):
+                where = lesson_cell()
+                mixed.setdefault(f"{where[0]}, line {where[1]}", name)
+        out = func(*args, **kwargs)
         # On a CPU, .cpu() and .to(device) return the tensor itself; between a real device and the
         # CPU they copy. A copy here too, so that the CPU original and the device copy are told apart.
         if name == "cpu":
@@ -112,12 +130,19 @@ d2lcore.utils._total_dtype = lambda t, seen=shell.user_ns["on_device"]: (
 notebook = sys.argv[1]
 os.chdir(os.path.dirname(notebook))
 d2l.infra.run_lesson(os.path.basename(notebook), shell)
-print("FOUND " + json.dumps(shell.user_ns["found"]))
+print("FOUND " + json.dumps({"float64": shell.user_ns["found"], "mixed": shell.user_ns["mixed"]}))
 '''
 
 
 def check(notebook):
     """{'<lesson, cell N>, line L': op} for every float64 tensor on the accelerator's path."""
+    return run(notebook)["float64"]
+
+
+def run(notebook):
+    """{"float64": {where: op}, "mixed": {where: op}}: float64 on the accelerator's path, and ops
+    that mix tensors on the accelerator with (non-scalar) tensors left on the CPU, which a real GPU
+    refuses ("Expected all tensors to be on the same device")."""
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="", D2L_HEADLESS="1", PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
     done = subprocess.run([sys.executable, "-c", f"TRACKER = {TRACKER!r}\n{RUN}", str(pathlib.Path(notebook).resolve())],
                           capture_output=True, text=True, env=env, cwd=ROOT)
@@ -135,10 +160,11 @@ def main():
                                 + sorted((ROOT / "notebooks").glob("solutions/[0-9][0-9]_*.ipynb"))]
     bad = 0
     for notebook in chosen:
-        found = check(notebook)
-        bad += len(found)
-        print(f"{'ok  ' if not found else 'FAIL'} {notebook}" + "".join(f"\n     float64 on the accelerator: {w} ({op})"
-                                                                   for w, op in found.items()), flush=True)
+        found = run(notebook)
+        problems = [f"float64 on the accelerator: {w} ({op})" for w, op in found["float64"].items()] + [
+            f"tensors on the accelerator and the CPU in one op: {w} ({op})" for w, op in found["mixed"].items()]
+        bad += len(problems)
+        print(f"{'ok  ' if not problems else 'FAIL'} {notebook}" + "".join(f"\n     {p}" for p in problems), flush=True)
     sys.exit(1 if bad else 0)
 
 

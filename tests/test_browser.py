@@ -741,6 +741,27 @@ def test_a_student_in_two_tabs_is_asked_before_one_tab_overwrites_what_the_other
         second.close()
 
 
+def test_the_sites_class_hub_link_updates_the_students_copy_and_opens_the_lesson(student_lab):
+    """A lesson's "on the class hub" link on the static site (scripts/build_site.py): nbgitpuller
+    merges the course's new commits into the student's ~/d2lcore, and JupyterLab opens the lesson."""
+    hub, student, tab = student_lab
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import build_site
+    import urllib.parse
+    settings = build_site.settings()
+    link = urllib.parse.urlsplit(build_site.hub_link("06_loss_functions", settings))
+    assert link.path == "/hub/user-redirect/git-pull"
+    # the site names the mirror `./course hub` keeps in its default place; this test's hub may keep it elsewhere
+    query = dict(urllib.parse.parse_qsl(link.query), repo=str(hub.home / "course.git"))
+    pulled = []
+    tab.on("response", lambda r: pulled.append(r.status) if f"/user/{student}/git-pull" in r.url else None)
+    tab.goto(f"{hub.url}{link.path}?{urllib.parse.urlencode(query, safe='/')}")  # this test's hub, not :8000
+    tab.wait_for_url(f"**/user/{student}/lab/tree/d2lcore/notebooks/06_loss_functions.ipynb**", timeout=120000)
+    tab.wait_for_selector(".jp-NotebookPanel:not(.lm-mod-hidden) .jp-RenderedMarkdown h1:has-text('Loss functions')",
+                          timeout=120000)
+    assert pulled and pulled[0] == 200, pulled  # nbgitpuller's page answered, then sent the student on
+
+
 IDLE = ".jp-NotebookPanel:not(.lm-mod-hidden) .jp-Notebook-ExecutionIndicator[data-status='idle']"
 
 

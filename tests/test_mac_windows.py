@@ -66,3 +66,22 @@ def test_without_setitimer_as_on_windows_a_self_check_runs_without_its_time_limi
     monkeypatch.delattr(signal, "setitimer", raising=False)
     assert d2l.check_softmax(lambda X: torch.softmax(X, dim=1))
     assert not d2l.check_softmax(lambda X: torch.softmax(X, dim=0))  # the wrong axis still fails
+
+
+def test_a_model_left_on_the_cpu_fed_data_on_the_device_is_reported_with_its_cell(tmp_path):
+    found = mac_windows.run(lesson(
+        tmp_path,
+        "train_iter = d2l.TensorLoader(torch.randn(64, 4).to(device), torch.randint(0, 2, (64,)).to(device), 16)",
+        "net = torch.nn.Linear(4, 2)\nfor X, y in train_iter:\n    torch.nn.functional.cross_entropy(net(X), y)",
+    ))
+    assert list(found["mixed"]) == ["99_probe.ipynb, cell 3, line 3"], found
+
+
+def test_a_model_moved_where_its_data_are_and_cpu_scalars_and_indices_are_not_reported(tmp_path):
+    found = mac_windows.run(lesson(
+        tmp_path,
+        "X = torch.randn(8, 4).to(device)\nnet = torch.nn.Linear(4, 2).to(device)\nY = net(X)",
+        "Y = Y * torch.tensor(2.0)\nrows = Y[torch.tensor([0, 2])]\nY[0] = torch.zeros(2)",
+        "Z = Y.cpu() + torch.ones(8, 2)",  # back on the CPU first
+    ))
+    assert found == {"float64": {}, "mixed": {}}, found
