@@ -40,6 +40,7 @@ sys.path.insert(0, str(ROOT / "scripts"))
 import hosted  # noqa: E402  (where "in Colab" points, and the install cell's tag)
 
 SITE = ROOT / "site"  # the book's own stylesheet and the slides' vendored scripts
+GLOSSARY = "docs/glossary.md"  # the glossary's one home; the site publishes it as committed
 MATHJAX_SRC = pathlib.Path(jupyter_server_mathjax.__file__).parent / "static"
 MATHJAX_CONFIG = "TeX-AMS-MML_HTMLorMML-full,Safe"
 # jupyter-server-mathjax ships only the STIX-Web fonts. MathJax's default, the TeX fonts, would need
@@ -63,13 +64,13 @@ def settings():
 
 
 def committed_sources(stage):
-    """Write the committed lessons, their solutions and the README into `stage`.
+    """Write the committed lessons, their solutions and the glossary (docs/glossary.md) into `stage`.
 
-    Returns the files under notebooks/ (and README.md) whose working copy differs from the commit:
+    Returns the files under notebooks/ (and the glossary) whose working copy differs from the commit:
     they are published as committed, and the caller names them.
     """
     try:
-        listed = git("ls-files", "-z", "--", "notebooks/*.ipynb", "README.md").split("\0")
+        listed = git("ls-files", "-z", "--", "notebooks/*.ipynb", GLOSSARY).split("\0")
     except (subprocess.CalledProcessError, FileNotFoundError) as e:
         raise SystemExit(f"the site is built from the committed lessons, and {ROOT} is not a git checkout "
                          f"with git installed ({e}): clone the course with git") from None
@@ -78,8 +79,8 @@ def committed_sources(stage):
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(subprocess.run(["git", "-C", str(ROOT), "show", f"HEAD:{name}"],
                                           capture_output=True, check=True).stdout)
-    status = git("status", "--porcelain", "--untracked-files=all", "--", "notebooks", "README.md")
-    return [line[3:] for line in status.splitlines() if line[3:].endswith((".ipynb", "README.md"))]
+    status = git("status", "--porcelain", "--untracked-files=all", "--", "notebooks", GLOSSARY)
+    return [line[3:] for line in status.splitlines() if line[3:].endswith((".ipynb", GLOSSARY))]
 
 
 def verified(path):
@@ -161,9 +162,10 @@ def for_the_site(nb, extra_html=None):
     return nb
 
 
-def glossary_page(readme):
-    section = readme.split("\n## Glossary", 1)[1].split("\n## ", 1)[0]
-    # the README names each term's lesson by its notebook; on the site, link its page
+def glossary_page(text):
+    """docs/glossary.md as the site's page: its title, its words and its table."""
+    section = text.split("# Glossary\n", 1)[1]
+    # the glossary names each term's lesson by its notebook; on the site, link its page
     section = re.sub(r"`((\d\d)_[a-z0-9_]+)\.ipynb`", r"[\1](\1.ipynb)", section)
     return f"# Glossary\n{section}"
 
@@ -249,7 +251,7 @@ def build(out_dir):
                 chapter["sections"] = [{"file": f"solutions/{sol.stem}"}]
             chapters.append(chapter)
         (book / "index.md").write_text(index_page(lessons), encoding="utf-8")
-        (book / "glossary.md").write_text(glossary_page((src / "README.md").read_text(encoding="utf-8")), encoding="utf-8")
+        (book / "glossary.md").write_text(glossary_page((src / GLOSSARY).read_text(encoding="utf-8")), encoding="utf-8")
         toc = {"format": "jb-book", "root": "index", "chapters": chapters + [{"file": "glossary"}]}
         (book / "_toc.yml").write_text(yaml.safe_dump(toc, sort_keys=False), encoding="utf-8")
         config = {

@@ -14,7 +14,7 @@ when pyproject.toml changes):
 In each: every lesson and every notebook of worked solutions in nbval's lax mode (every cell runs
 and every assert must hold; the stored outputs, the reference machine's, are not compared) and the
 unit tests (not the browser, class-hub and grading tests: those test the server's own environment).
-It prints a table (the README's "Versions" section records one) and writes versions.json.
+It prints a table (docs/versions.md, "The last full run", records one) and writes versions.json.
 """
 import argparse
 import hashlib

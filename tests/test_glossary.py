@@ -1,4 +1,4 @@
-"""The README glossary and the lessons name every key term the same way."""
+"""The glossary (docs/glossary.md) and the lessons name every key term the same way."""
 import pathlib
 import re
 
@@ -11,9 +11,8 @@ USE = re.compile(rf"\(([{CJK}][{CJK}/ A-Za-z0-9]*?)[,)]")
 
 
 def glossary():
-    text = (ROOT / "README.md").read_text(encoding="utf-8")
-    section = text.split("\n## Glossary", 1)[1].split("\n## ", 1)[0]
-    rows = re.findall(r"^\| (.+?) \| (.+?) \| `(\d\d)_[^`]+\.ipynb` \|$", section, flags=re.M)
+    text = (ROOT / "docs" / "glossary.md").read_text(encoding="utf-8")
+    rows = re.findall(r"^\| (.+?) \| (.+?) \| `(\d\d)_[^`]+\.ipynb` \|$", text, flags=re.M)
     return {zh: (en, lesson) for en, zh, lesson in rows}
 
 
@@ -30,7 +29,7 @@ def chinese_names_by_lesson():
 
 def test_every_chinese_name_in_the_lessons_is_in_the_glossary():
     missing = sorted(set(chinese_names_by_lesson()) - set(glossary()))
-    assert not missing, f"add these to the README glossary: {missing}"
+    assert not missing, f"add these to docs/glossary.md: {missing}"
 
 
 def test_the_glossary_names_the_lesson_that_introduces_each_term():

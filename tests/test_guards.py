@@ -1,8 +1,8 @@
 """The guarded mistakes: each would otherwise give a silently wrong result (or a misleading torch
 error). d2lcore validates nothing else — elsewhere torch's and Python's own errors speak.
 
-One row per mistake: the call, the error, words the message must contain. README ("Guarded
-mistakes") lists the same mistakes.
+One row per mistake: the call, the error, words the message must contain. docs/guards.md
+lists the same mistakes.
 """
 import functools
 

@@ -16,7 +16,8 @@ import pytest
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 NOTEBOOKS = sorted((ROOT / "notebooks").glob("*.ipynb"))  # the lessons
 SOLUTIONS = sorted((ROOT / "notebooks" / "solutions").glob("*.ipynb"))  # their worked solutions, one each
-README = (ROOT / "README.md").read_text(encoding="utf-8")
+README = (ROOT / "README.md").read_text(encoding="utf-8")  # its table of lessons
+TESTS_DOC = (ROOT / "docs" / "tests.md").read_text(encoding="utf-8")  # its list of the cells not compared
 
 
 def code_cells(nb):
@@ -192,13 +193,13 @@ def test_tagging_a_deterministic_cell_fails():
     assert all("code cell 4" in p for p in problems[1:])
 
 
-def test_the_readme_lists_the_cells_whose_output_is_not_compared(nb):
-    table = README.split("cells whose output is not compared", 1)[-1].split("\n\n")[1]  # the table after the words
+def test_docs_tests_lists_the_cells_whose_output_is_not_compared(nb):
+    table = TESTS_DOC.split("cells whose output is not compared", 1)[-1].split("\n\n")[1]  # the table after the words
     rows = {k: (int(a), int(b)) for k, a, b in re.findall(r"^\| (\d\d) \| (\d+) \| (\d+) \|", table, re.M)}
     counted = (len(tagged(nb)), len(tagged(read(solutions_of(nb.path)))))
     assert rows.get(nb.path.name[:2], (0, 0)) == counted, (
-        f"{nb.path.name} and its solutions have {counted} cells tagged {IGNORED}: update the README's list "
-        "(section Tests)")
+        f"{nb.path.name} and its solutions have {counted} cells tagged {IGNORED}: update the list in "
+        "docs/tests.md")
 
 
 # --- a lesson and its worked solutions --------------------------------------------------------
