@@ -7,7 +7,7 @@ What each part is for (docs/class-server.md says more):
 - each student's lessons are their own copy (~/d2lcore), made at their first start and updated from
   the course at every start by nbgitpuller, whose merge keeps their own changes;
 - Fashion-MNIST is read from one shared, read-only folder (D2L_DATA_DIR), never copied per student;
-- one PyTorch thread per kernel (kernels on a shared server oversubscribe the cores: README);
+- one PyTorch thread per kernel (kernels on a shared server oversubscribe the cores: docs/benchmarks.md);
 - a memory limit per student (a cgroup): a runaway kernel is killed, not the server;
 - a disk quota per student where their homes are on btrfs: a full home stops only its student;
 - idle servers are stopped by jupyterhub-idle-culler, idle kernels by the server itself;
@@ -74,7 +74,7 @@ c.Spawner.environment = {
     "D2L_HUB_COURSE_REPO": env["D2L_HUB_COURSE_REPO"],  # the course, mirrored for nbgitpuller
     "D2L_HUB_BRANCH": env.get("D2L_HUB_BRANCH", "main"),
     "D2L_DATA_DIR": env["D2L_DATA_DIR"],  # Fashion-MNIST, shared and read-only
-    "OMP_NUM_THREADS": env.get("D2L_HUB_THREADS", "1"),  # README: threads on a busy machine
+    "OMP_NUM_THREADS": env.get("D2L_HUB_THREADS", "1"),  # docs/benchmarks.md: threads on a busy machine
     "MKL_NUM_THREADS": env.get("D2L_HUB_THREADS", "1"),
     "PATH": f"{os.path.join(home, 'venv', 'bin')}:/usr/local/bin:/usr/bin:/bin",
 }

@@ -85,7 +85,7 @@ def setup(home, python):
         # not editable: students' kernels import d2lcore from the environment, not from this checkout
         run(*pip, "-c", home / "constraints.txt", "-r", ROOT / "hub" / "requirements.txt", f"{ROOT}[lab,onnx]")
         stamp.write_text(want + version)
-    # idle kernels shut down by each student's server, as in ./course lab (README)
+    # idle kernels shut down by each student's server, as in ./course lab (docs/presenting.md)
     server = venv / "etc" / "jupyter"
     server.mkdir(parents=True, exist_ok=True)
     # kernels talk to their server over Unix sockets in the student's runtime folder, not TCP: with
