@@ -1,7 +1,7 @@
 """Guards for the mistakes that would otherwise be silent, or get a misleading error from torch.
 
 d2lcore does not validate input in general: a wrong type or a bad number gets torch's or
-Python's own error. It guards only what would go wrong *quietly* (README, "Guarded mistakes";
+Python's own error. It guards only what would go wrong *quietly* (docs/guards.md;
 each guard has its test in tests/test_guards.py):
 
 - labels that are not int64 class indices (uint8 labels index as a boolean mask), of shape
