@@ -113,6 +113,19 @@ def run(name, cases):
         random.setstate(py_state)
 
 
+# the errors a student's code typically raises inside a check, and their usual cause (issue 37)
+_ERROR_HINTS = [
+    (("must match the size of tensor",), "the shapes do not broadcast: a reduction (sum, max, argmax, logsumexp) "
+                                         "over the wrong dim, or one without keepdim=True?"),
+    (("leaf Variable that requires grad", "in-place"), "update parameters inside `with torch.no_grad():` "
+                                                       "(autograd may not record the update itself)."),
+    (("does not require grad",), "autograd cannot follow your computation: no .detach(), .item(), .tolist(), "
+                                 ".numpy() or torch.tensor(...) of intermediate results."),
+    (("NoneType",), "a .grad is None: skip parameters without a gradient (`if p.grad is None: continue`)."),
+    (("device",), "a tensor made on the CPU (torch.rand(X.shape), torch.zeros(n)) met X on another device: make it "
+                  "with torch.rand_like(X) or device=X.device."),
+]
+
 CASE_SECONDS = 30  # each case is a few small tensors: longer means a loop that never ends
 
 
@@ -125,8 +138,9 @@ def _run_cases(name, cases):
             print(f"✗ {name}: check {i} of {len(cases)} failed — {what}.\n  {e}")
             return CheckResult(name, False)
         except Exception as e:  # the student's code raised: that is the finding
+            hint = next((h for needles, h in _ERROR_HINTS if all(n in str(e) for n in needles)), None)
             print(f"✗ {name}: check {i} of {len(cases)} failed — {what}.\n"
-                  f"  Your function raised {type(e).__name__}: {e}")
+                  f"  Your function raised {type(e).__name__}: {e}" + (f"\n  Hint: {hint}" if hint else ""))
             return CheckResult(name, False)
     print(f"✓ {name}: all {len(cases)} checks passed ({'; '.join(w for w, _ in cases)}).")
     return CheckResult(name, True)

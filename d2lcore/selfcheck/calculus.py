@@ -30,9 +30,15 @@ def check_gradient(f, grad_f, shape=(4,)):
     def matches_autograd():
         for i, x in enumerate(points, start=1):
             want, got = autograd(x), grad_f(x.clone())
-            _expect(torch.allclose(got.to(want.dtype), want, rtol=1e-6, atol=1e-8),
+            got = got.to(want.dtype)
+            cause = next((c for k, c in ((-1, "The opposite sign: check the chain rule's inner derivative "
+                                              "(d/dx e^(-x) = -e^(-x)) and any minus signs."),
+                                         (0.5, "Off by a factor of 2: d/dx x² = 2x."),
+                                         (2, "Off by a factor of 2: where did the extra 2 come from?"))
+                          if torch.allclose(got, k * want, rtol=1e-6, atol=1e-8)),
+                         "Check transposes: ∇ xᵀAx = (A + Aᵀ)x, which is 2Ax only for a symmetric A.")
+            _expect(torch.allclose(got, want, rtol=1e-6, atol=1e-8),
                     f"at random point {i} autograd gives {rounded(want)}, your "
-                    f"formula {rounded(got)}. Check transposes: "
-                    f"∇ xᵀAx = (A + Aᵀ)x, which is 2Ax only for a symmetric A.")
+                    f"formula {rounded(got)}. {cause}")
 
     return _run("gradient", [("shape of x", shape_kept), ("equals autograd at 3 random points", matches_autograd)])

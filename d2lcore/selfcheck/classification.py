@@ -18,10 +18,20 @@ def check_softmax(softmax):
                 f"Hint: sum with keepdim=True so the division broadcasts row by row.")
 
     def rows_sum_to_one():
-        sums = softmax(X).sum(dim=1)
+        P = softmax(X)
+        sums = P.sum(dim=1)
         _expect(torch.allclose(sums, torch.ones(4), atol=1e-5),
                 f"each row must sum to 1, got row sums {rounded(sums, 3)}. "
-                f"Hint: normalise each row by its own sum (dim=1), not by a column or the whole tensor.")
+                + ("All your values are ≤ 0: these look like log-probabilities (log_softmax); exponentiate them."
+                   if bool((P <= 0).all()) else
+                   "Hint: normalise each row by its own sum (dim=1), not by a column or the whole tensor."))
+        want = torch.softmax(X, dim=1)
+        _expect(torch.allclose(P, want, atol=1e-5),
+                f"the rows sum to 1, but the values differ from torch.softmax(X, dim=1): expected first row "
+                f"{rounded(want[0], 3)}, got {rounded(P[0], 3)}. "
+                + ("Some values are ≤ 0: exponentiate the scores before normalising." if bool((P <= 0).any()) else
+                   "Hint: shift by each row's maximum, X.max(dim=1, keepdim=True) (one number per row); a column's "
+                   "maximum changes the result."))
 
     def positive():
         P = softmax(X)
@@ -55,13 +65,22 @@ def check_cross_entropy(cross_entropy):
         _expect(isinstance(out, torch.Tensor) and out.shape == (3,),
                 f"expected one loss per example, shape (3,), got "
                 f"{tuple(out.shape) if isinstance(out, torch.Tensor) else type(out).__name__}. "
-                f"Hint: y_hat[range(len(y_hat)), y] picks one entry per row; y_hat[:, y] picks a whole (n, n) block.")
+                + ("A single number means you averaged (or summed): return the per-example losses and let the "
+                   "caller take .mean()." if shape_of(out) == () else
+                   "Hint: y_hat[range(len(y_hat)), y] picks one entry per row; y_hat[:, y] picks a whole (n, n) block."))
 
     def picks_true_class():
         out = cross_entropy(y_hat, y)
+        picked = y_hat[range(3), y]
+        cause = next((c for want, c in (
+            (-expected, " The opposite sign: the loss is -log p, a positive number."),
+            (-picked, " You returned -p: take the log, -log p."),
+            (torch.nn.functional.cross_entropy(y_hat, y, reduction="none"),
+             " That is F.cross_entropy(y_hat, y), which applies softmax again: y_hat are already probabilities, "
+             "so take -log of the true class's entry directly.")) if torch.allclose(out, want, atol=1e-5)), "")
         _expect(torch.allclose(out, expected, atol=1e-5),
                 f"expected {rounded(expected)} (-log of each row's probability of its "
-                f"true class), got {rounded(out)}.")
+                f"true class), got {rounded(out)}." + cause)
 
     def agrees_with_torch():
         g = torch.Generator().manual_seed(1)
@@ -94,16 +113,23 @@ def check_cross_entropy_from_logits(cross_entropy_from_logits):
 
     def agrees_with_torch():
         out = cross_entropy_from_logits(o, y)
+        cause = (" The opposite sign: the loss is logsumexp(o_i) - o_i[y_i], not o_i[y_i] - logsumexp(o_i)."
+                 if torch.allclose(out, -ref, atol=1e-5) else
+                 " Off by each row's maximum: add the maximum back, logsumexp(o) = m + log Σ exp(o - m)."
+                 if torch.allclose(out + o.max(dim=1).values, ref, atol=1e-5) else "")
         _expect(torch.allclose(out, ref, atol=1e-5),
                 f"expected F.cross_entropy(o, y, reduction='none') = {rounded(ref)}, "
-                f"got {rounded(out)}. The loss is logsumexp(o_i) - o_i[y_i].")
+                f"got {rounded(out)}. The loss is logsumexp(o_i) - o_i[y_i]." + cause)
 
     def large_logits():
         big = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])
         out = cross_entropy_from_logits(big, torch.tensor([0, 0]))
         _expect(torch.isfinite(out).all() and torch.allclose(out, torch.tensor([0.0, 1000.0]), atol=1e-3),
                 f"logits of ±1000 must give the exact losses [0, 1000], got {out.tolist()}. "
-                f"exp(1000) overflows: subtract each row's maximum inside logsumexp (lesson 07).")
+                + ("An inf without nan is log(0): softmax's probability underflowed to 0 before the log. Compute "
+                   "log-softmax as o - logsumexp(o), never log(softmax(o)) (lesson 07)."
+                   if bool(torch.isfinite(out[0])) and not bool(out.isnan().any()) else
+                   "exp(1000) overflows: subtract each row's maximum inside logsumexp (lesson 07)."))
 
     def shift_invariant():
         _expect(torch.allclose(cross_entropy_from_logits(o + 50, y), ref, atol=1e-4),
@@ -125,7 +151,9 @@ def check_accuracy(accuracy):
         _expect(got == 3.0,
                 f"3 of these 4 predictions are right (argmax of each row vs the label), expected 3, got {got:g}."
                 + (" That is the fraction: return the count, so that sums over batches of different sizes add "
-                   "up (divide once, by the number of examples, at the end)." if got == 0.75 else ""))
+                   "up (divide once, by the number of examples, at the end)." if got == 0.75 else
+                   " None matched: compare each row's argmax (the index of the largest score, dim=1) with the "
+                   "label, not the largest score itself (.max(1).values)." if got == 0 else ""))
 
     def labels_given():
         got = float(accuracy(torch.tensor([1, 0, 2, 2]), y))

@@ -16,8 +16,14 @@ def check_data_loader(make_loader):
     y = torch.arange(n)
     X = (y.to(torch.float32) * 10).reshape(n, 1)
 
+    original = X.clone(), y.clone()
+
     def epoch(loader):
-        return [(xb, yb) for xb, yb in loader]
+        batches = [(xb, yb) for xb, yb in loader]
+        _expect(torch.equal(X, original[0]) and torch.equal(y, original[1]),
+                "your loader changed X or y in place (the caller's data were reordered or overwritten). Hint: keep "
+                "an order of indices and index with it (X[idx]); don't assign into X.")
+        return batches
 
     def batch_sizes():
         loader = make_loader(X, y, 5, False)

@@ -12,10 +12,15 @@ def check_dropout(dropout):
     def shape_and_dtype():
         for x in (X, X.half(), X.double()):
             out = dropout(x, 0.5)
+            promoted = isinstance(out, torch.Tensor) and out.dtype == torch.float32 and x.dtype != torch.float32
             _expect(isinstance(out, torch.Tensor) and out.shape == x.shape and out.dtype == x.dtype,
                     f"for X of shape {tuple(x.shape)} and dtype {x.dtype} expected the same shape and dtype, got "
                     f"{shape_of(out)}{'' if not isinstance(out, torch.Tensor) else ', ' + str(out.dtype)}. "
-                    f"Hint: make the mask with torch.rand_like(X) so it takes X's dtype and device.")
+                    + (f"A mask made with .float() (as the book's dropout_layer does) is float32, and float32 * "
+                       f"{x.dtype} is float32: right for float32 X, the book's case, but a half-precision model "
+                       f"gets float32 activations back (twice the memory, and the next {x.dtype} layer fails "
+                       f"with a dtype mismatch). " if promoted else "")
+                    + "Hint: make the mask with torch.rand_like(X) so it takes X's dtype and device.")
 
     def rate_and_scale():
         for p in (0.2, 0.7):
@@ -23,10 +28,16 @@ def check_dropout(dropout):
             dropped = (out == 0).float().mean().item()
             kept = out[out != 0]
             _expect(abs(dropped - p) < 0.01, f"with p = {p} about {p:.0%} of the entries must be zeroed, "
-                                             f"{dropped:.1%} were. Zero an entry when its random number is < p.")
+                                             f"{dropped:.1%} were. Zero an entry when its random number is < p."
+                    + (" You zeroed with probability 1 - p: p is the probability of dropping, so keep an entry "
+                       "when its random number is > p." if abs(dropped - (1 - p)) < 0.01 else ""))
+            scales = {1.0: " They were not rescaled at all.", 1 / p: " You scaled by 1/p: p is the dropped share; "
+                      "the kept share is 1 - p.", 1 - p: " You multiplied by (1 - p): divide by it."}
+            cause = next((c for s, c in scales.items() if len(kept) and torch.allclose(kept, torch.full_like(kept, s))),
+                         "")
             _expect(torch.allclose(kept, torch.full_like(kept, 1 / (1 - p))),
                     f"with p = {p} the entries kept must be scaled by 1/(1-p) = {1 / (1 - p):.4f} so that the "
-                    f"expectation is unchanged; got values like {kept[:3].tolist()}.")
+                    f"expectation is unchanged; got values like {kept[:3].tolist()}." + cause)
 
     def edge_probabilities():
         _expect(torch.equal(dropout(X, 0.0), X), "p = 0 must return X unchanged.")
@@ -42,7 +53,8 @@ def check_dropout(dropout):
     def same_device():
         meta = torch.empty(3, 4, device="meta")  # a device with no data: shows where the mask was made
         out = dropout(meta, 0.5)
-        _expect(out.device == meta.device, f"X on {meta.device} gave an output on {out.device}.")
+        _expect(out.device == meta.device, f"X on {meta.device} gave an output on {out.device}. Hint: make the mask "
+                                           f"with torch.rand_like(X) (or device=X.device), not torch.rand(X.shape).")
 
     return _run("dropout", [("shape and dtype kept", shape_and_dtype), ("drops p, scales by 1/(1-p)", rate_and_scale),
                             ("p = 0 and p = 1", edge_probabilities), ("a new mask every call", new_mask_each_call),
@@ -71,13 +83,23 @@ def check_batch_norm(batch_norm_cls):
                 f"the running mean and variance must be buffers (saved with the model, not trained), got buffers "
                 f"{sorted(names)}. Hint: self.register_buffer('running_mean', torch.zeros(num_features)).")
 
+    def unchanged(X, copy):
+        _expect(torch.equal(X, copy), "your forward changed its input X in place (X -= mean): the caller's "
+                                      "activations are overwritten. Hint: X_hat = (X - mean) / torch.sqrt(var + eps).")
+
     def training_normalizes():
+        X = batches[0].clone()
         out = batch_norm_cls(3).train()(batches[0])
+        unchanged(batches[0], X)
+        n = len(X)
         _expect(torch.allclose(out.mean(0), torch.zeros(3), atol=1e-5)
                 and torch.allclose(out.var(0, unbiased=False), torch.ones(3), atol=1e-3),
                 f"in training mode each feature must come out with mean 0 and variance 1 over the batch, got means "
                 f"{rounded(out.mean(0), 3)}, variances "
-                f"{rounded(out.var(0, unbiased=False), 3)}. Normalise over dim 0 (the batch).")
+                f"{rounded(out.var(0, unbiased=False), 3)}. Normalise over dim 0 (the batch)."
+                + (f" Variances of (n - 1) / n = {(n - 1) / n:g}: normalise with the biased variance "
+                   f"(unbiased=False, divide by n); n / (n - 1) belongs in the running variance only."
+                   if torch.allclose(out.var(0, unbiased=False), torch.full((3,), (n - 1) / n), atol=1e-3) else ""))
 
     def matches_torch():
         ours, ref = batch_norm_cls(3).train(), torch.nn.BatchNorm1d(3).train()
@@ -86,10 +108,22 @@ def check_batch_norm(batch_norm_cls):
                     f"training-mode output differs from nn.BatchNorm1d's on batch {i}.")
         ours.eval(), ref.eval()
         X = torch.randn(5, 3, generator=g)
-        _expect(torch.allclose(ours(X), ref(X), atol=1e-4),
+        with torch.no_grad():
+            quiet = ours(X)  # first: a layer that trains when grad is enabled would update its statistics
+        got, want = ours(X), ref(X)
+        batch_normed = (X - X.mean(0)) / torch.sqrt(X.var(0, unbiased=False) + 1e-5)
+        cause = ("" if torch.allclose(got, want, atol=1e-4) else
+                 " In evaluation mode your output depends on torch.is_grad_enabled() (as the book's batch_norm "
+                 "does): choose the mode by self.training, which .train() and .eval() set."
+                 if not torch.allclose(quiet, got, atol=1e-5) else
+                 " In evaluation mode you normalised with this batch's statistics: use the running statistics, "
+                 "not the batch's, when not self.training." if torch.allclose(got, batch_normed, atol=1e-4) else
+                 " The running statistics were never updated (still 0 and 1): update them in training mode."
+                 if torch.allclose(got, X / (1 + 1e-5) ** 0.5, atol=1e-5) else "")
+        _expect(torch.allclose(got, want, atol=1e-4),
                 "after 4 training batches the evaluation-mode output differs from nn.BatchNorm1d's: the running "
                 "statistics must be updated as (1 - momentum) * running + momentum * batch_stat, with momentum 0.1 "
-                "and the unbiased variance (n / (n - 1)).")
+                "and the unbiased variance (n / (n - 1))." + cause)
 
     def eval_uses_running_stats():
         bn = batch_norm_cls(3)

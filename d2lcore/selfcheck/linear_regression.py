@@ -14,12 +14,28 @@ def check_sgd(sgd):
 
     def divides_by_batch_size():
         w = setup()
-        sgd([w], 0.5, 4)
+        try:
+            sgd([w], 0.5, 4)
+        except AttributeError as e:
+            _expect("zero_" not in str(e) or "NoneType" not in str(e),
+                    f"your sgd raised {e!r}: after `param = param - ...` the name param is a new tensor without "
+                    f".grad, and the model's parameter is unchanged. Hint: update in place inside "
+                    f"torch.no_grad() (param -= lr * param.grad / batch_size).")
+            raise
         got = w.detach().tolist()
+        # the step taken as a multiple of the right one (-0.5, -1): the usual causes of a wrong w
+        ratio = (w.detach() - torch.tensor([1.0, 2.0])) / torch.tensor([-0.5, -1.0])
+        same = bool(torch.allclose(ratio, ratio[:1].expand(2), atol=1e-6))
+        causes = {0.0: " w is unchanged: update in place inside torch.no_grad() (param -= ...); "
+                       "param = param - ... only rebinds a local name and leaves the model unchanged.",
+                  -1.0: " w moved up the gradient: subtract lr * grad / batch_size, don't add it.",
+                  4.0: " Did you forget to divide by batch_size?",
+                  0.25: " The step is a factor of batch_size too small: divided by batch_size twice?",
+                  2.0: " The step is off by a factor of 2.", 0.5: " The step is off by a factor of 2."}
+        cause = next((c for r, c in causes.items() if same and abs(float(ratio[0]) - r) < 1e-6), "")
         _expect(torch.allclose(w.detach(), torch.tensor([0.5, 1.0])),
                 f"with grad [4, 8], lr 0.5 and batch_size 4 the new w must be [1 - 0.5*4/4, 2 - 0.5*8/4] = "
-                f"[0.5, 1.0], got {got}."
-                + (" Did you forget to divide by batch_size?" if got == [-1.0, -2.0] else ""))
+                f"[0.5, 1.0], got {got}." + cause)
 
     def in_place():
         w = setup()
@@ -47,14 +63,23 @@ def check_data_iter(data_iter):
     features = torch.arange(n, dtype=torch.float32).reshape(n, 1).repeat(1, 2)
     labels = features[:, :1] * 10
 
+    original = features.clone(), labels.clone()
+
     def epoch(batch_size=5):
-        return [(X, y) for X, y in data_iter(batch_size, features, labels)]
+        batches = [(X, y) for X, y in data_iter(batch_size, features, labels)]
+        _expect(torch.equal(features, original[0]) and torch.equal(labels, original[1]),
+                "your data_iter changed features or labels in place (the caller's data were reordered or "
+                "overwritten). Hint: shuffle a list of indices and index with it (features[j]); don't assign "
+                "into features.")
+        return batches
 
     def batch_sizes():
         sizes = [len(X) for X, _ in epoch()]
         _expect(sizes == [5, 5, 5, 5, 3],
                 f"23 examples in batches of 5 must come as [5, 5, 5, 5, 3], got {sizes}. "
-                f"Hint: the last batch keeps the remainder (min(i + batch_size, n)).")
+                f"Hint: the last batch keeps the remainder (min(i + batch_size, n))."
+                + (" One example is missing: a slice's end is exclusive, so min(i + batch_size, n), not n - 1."
+                   if sum(sizes) == n - 1 else ""))
 
     def every_example_once():
         seen = sorted(int(v) for X, _ in epoch() for v in X[:, 0].tolist())
@@ -90,6 +115,8 @@ def check_squared_loss(squared_loss):
         _expect(isinstance(out, torch.Tensor) and out.shape == y_hat.shape,
                 f"with y_hat of shape (3, 1) and y of shape (3,) expected one loss per example, shape (3, 1), "
                 f"got {shape_of(out)}."
+                + (" A single number means you averaged (or summed): return one loss per example and let the "
+                   "caller take .mean() or .sum()." if shape_of(out) == () else "")
                 + (" (3, 3) means y_hat - y broadcast a column against a row: every prediction was compared "
                    "with every label. Hint: y.reshape(y_hat.shape)." if shape_of(out) == (3, 3) else ""))
 
@@ -98,7 +125,9 @@ def check_squared_loss(squared_loss):
         want = torch.tensor([0.5, 0.0, 4.5])
         _expect(torch.allclose(out, want),
                 f"expected (ŷ - y)² / 2 = {want.tolist()}, got {out.tolist()}."
-                + (" You left out the 1/2 (it makes the gradient ŷ - y)." if torch.allclose(out, 2 * want) else ""))
+                + (" You left out the 1/2 (it makes the gradient ŷ - y)." if torch.allclose(out, 2 * want) else
+                   " That is |ŷ - y| / 2: square the residual." if torch.allclose(out, torch.tensor([0.5, 0.0, 1.5]))
+                   else ""))
 
     def matches_mse():
         g = torch.Generator().manual_seed(0)

@@ -20,9 +20,19 @@ def check_huber_loss(huber_loss):
             out = huber_loss(y_hat, y, delta)
             r = y_hat.abs()
             want = torch.where(r <= delta, r ** 2 / 2, delta * (r - delta / 2))
+            wrong = ((want / delta, "every value is divided by δ: that is F.smooth_l1_loss(beta=δ) = Huber / δ; "
+                                    "multiply by δ (or use F.huber_loss)."),
+                     (r ** 2 / 2, "that is the squared loss everywhere: beyond δ the loss must grow linearly, "
+                                  "δ(|r| - δ/2)."),
+                     (torch.where(r <= delta, r ** 2 / 2, delta * r), "beyond δ you returned δ|r|: subtract δ²/2 so "
+                                                                       "that the pieces meet at |r| = δ."),
+                     (torch.where(y_hat <= delta, r ** 2 / 2, delta * (r - delta / 2)),
+                      "the negative residuals are wrong: compare |r| with δ, not r (r = -3 is an outlier too)."))
+            cause = next((" " + c for w, c in wrong if torch.allclose(out, w, atol=1e-6)), "") \
+                if isinstance(out, torch.Tensor) and out.shape == want.shape else ""
             _expect(torch.allclose(out, want, atol=1e-6),
                     f"with δ = {delta} for residuals {y_hat.tolist()} expected {want.tolist()}, got {out.tolist()}: "
-                    f"r²/2 inside |r| <= δ, δ(|r| - δ/2) outside (the pieces meet at |r| = δ).")
+                    f"r²/2 inside |r| <= δ, δ(|r| - δ/2) outside (the pieces meet at |r| = δ)." + cause)
 
     def agrees_with_torch():
         g = torch.Generator().manual_seed(0)

@@ -16,7 +16,8 @@ def check_k_fold(k_fold_indices):
 
     def k_folds():
         got = len(folds())
-        _expect(got == 5, f"k_fold_indices(23, 5) must give 5 folds, got {got}.")
+        _expect(got == 5, f"k_fold_indices(23, 5) must give 5 folds, got {got}."
+                + (" Off by one: for i in range(k)." if got in (4, 6) else ""))
 
     def each_held_out_once():
         held = sorted(i for _, h in folds() for i in h.tolist())
@@ -37,7 +38,8 @@ def check_k_fold(k_fold_indices):
 
     def balanced():
         sizes = [len(h) for _, h in folds()]
-        _expect(max(sizes) - min(sizes) <= 1, f"fold sizes must differ by at most one, got {sizes}.")
+        _expect(max(sizes) - min(sizes) <= 1, f"fold sizes must differ by at most one, got {sizes}. Hint: spread the "
+                                              f"remainder: fold i holds i * n // k to (i + 1) * n // k.")
 
     return _run("k_fold_indices", [("k folds", k_folds), ("each example held out once", each_held_out_once),
                                    ("the two parts split the data", parts_split_the_data),

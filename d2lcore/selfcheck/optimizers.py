@@ -20,6 +20,29 @@ def _largest_gap(a, b):
     return max((pa - pb).abs().max().item() for pa, pb in zip(a.parameters(), b.parameters()))
 
 
+def _flat(net):
+    return torch.cat([p.detach().reshape(-1) for p in net.parameters()])
+
+
+def _first_step_cause(moved, ref_moved, reference_cls, hyperparameters):
+    """The usual source of a first step unlike torch's: none, the opposite sign, a constant factor."""
+    if moved.abs().max() < 1e-12:
+        return (" Your step left every parameter unchanged: update in place inside torch.no_grad() (p -= ..., "
+                "p.add_(...)); p = p - ... only rebinds a local name.")
+    adam = " For Adam: v averages the squared gradient (g * g), and eps is added after the square root, " \
+           "m̂ / (sqrt(v̂) + eps)." if issubclass(reference_cls, torch.optim.Adam) else ""
+    factor = float(moved @ ref_moved / (ref_moved @ ref_moved))
+    if not torch.allclose(moved, factor * ref_moved, atol=1e-6, rtol=1e-2):
+        return adam
+    if abs(factor + 1) < 1e-3:
+        return " Every parameter moved up the gradient: subtract the step, don't add it."
+    b1, b2 = hyperparameters.get("betas", (0.9, 0.999))
+    if issubclass(reference_cls, torch.optim.Adam) and abs(factor / ((1 - b1) / (1 - b2) ** 0.5) - 1) < 1e-2:
+        return (f" Every step is {factor:.3g} times torch's, (1 - β1) / sqrt(1 - β2): the bias correction is "
+                f"missing, m / (1 - β1^t) and v / (1 - β2^t) with t counted from 1.")
+    return f" Every parameter moved {factor:.3g} times as far as torch's: a factor of {factor:.3g} in your update."
+
+
 @takes_implementations(2)
 def check_optimizer(optimizer_cls, reference_cls, **hyperparameters):
     """Check a torch.optim.Optimizer subclass against torch's: same parameters after every step.
@@ -29,20 +52,25 @@ def check_optimizer(optimizer_cls, reference_cls, **hyperparameters):
     Tested: 20 steps on a small network, a parameter that gets no gradient, two parameter groups
     with different learning rates, and zero_grad between steps.
     """
-    def lockstep(steps, build):
+    def lockstep(steps, build, first_step_hint=""):
         a, b = _twin_models()
         opt_a, opt_b = build(optimizer_cls, a), build(reference_cls, b)
         g = torch.Generator().manual_seed(1)
         for step in range(1, steps + 1):
             X, y = torch.randn(16, 6, generator=g), torch.randint(0, 3, (16,), generator=g)
+            before = _flat(a)
             for net, opt in ((a, opt_a), (b, opt_b)):
                 opt.zero_grad()
                 F.cross_entropy(net(X), y).backward()
                 opt.step()
-            gap = _largest_gap(a, b)
+            gap, cause = _largest_gap(a, b), ""
+            if gap >= 1e-5 and step == 1:
+                cause = first_step_hint or _first_step_cause(_flat(a) - before, _flat(b) - before, reference_cls,
+                                                             hyperparameters)
             _expect(gap < 1e-5, f"after step {step} a parameter differs from {reference_cls.__name__}'s by {gap:.2e}"
                                 + (" (already at the first step: check the update formula and any initial state)."
-                                   if step == 1 else " (the first steps agree: check the state kept between steps)."))
+                                   + cause if step == 1 else
+                                   " (the first steps agree: check the state kept between steps)."))
 
     def same_trajectory():
         lockstep(20, lambda cls, net: cls(net.parameters(), **hyperparameters))
@@ -53,7 +81,8 @@ def check_optimizer(optimizer_cls, reference_cls, **hyperparameters):
         def build(cls, net):
             return cls([{"params": net[0].parameters()}, {"params": net[2].parameters(), "lr": lr / 10}],
                        **hyperparameters)
-        lockstep(5, build)
+        lockstep(5, build, " Read the learning rate from each group inside step (for group in self.param_groups: "
+                           "... group['lr']), not from self.defaults or a value saved in __init__.")
 
     def no_grad_param():
         a, _ = _twin_models()
@@ -79,7 +108,7 @@ def check_clip_gradients(clip_gradients):
     def make(grads):
         params = []
         for grad in grads:
-            p = torch.zeros(len(grad), requires_grad=True)
+            p = torch.ones(len(grad), requires_grad=True)
             p.grad = torch.tensor(grad)
             params.append(p)
         return params
@@ -88,11 +117,18 @@ def check_clip_gradients(clip_gradients):
         params = make([[3.0, 0.0], [0.0, 4.0]])  # global norm 5; each alone only 3 and 4
         clip_gradients(params, 1.0)
         got = [p.grad.tolist() for p in params]
+        flat = torch.tensor(got[0] + got[1])
+        moved = any(not torch.equal(p.detach(), torch.ones(2)) for p in params)
         _expect(torch.allclose(torch.cat([p.grad for p in params]), torch.tensor([0.6, 0.0, 0.0, 0.8])),
                 f"gradients [3, 0] and [0, 4] have a global norm of 5; clipped to 1 they must become "
                 f"[0.6, 0] and [0, 0.8] (all scaled by 1/5, direction kept), got {got}."
                 + (" You clipped each tensor by its own norm: use one norm over all gradients."
-                   if torch.allclose(torch.tensor(got[0] + got[1]), torch.tensor([1.0, 0.0, 0.0, 1.0])) else ""))
+                   if torch.allclose(flat, torch.tensor([1.0, 0.0, 0.0, 1.0])) else
+                   " You scaled the parameters, not their gradients: multiply p.grad, leave p alone." if moved else
+                   " The gradients are unchanged: scale them in place (p.grad.mul_(...)) or assign p.grad = ...; "
+                   "g = g * s only rebinds a local name." if torch.allclose(flat, torch.tensor([3.0, 0, 0, 4.0])) else
+                   " Scaled by 1/25, the sum of squares: the norm is its square root."
+                   if torch.allclose(flat, torch.tensor([3.0, 0, 0, 4.0]) / 25) else ""))
 
     def returns_norm():
         params = make([[3.0, 0.0], [0.0, 4.0]])

@@ -15,9 +15,24 @@ def check_quantize(qparams, quantize, dequantize):
         scale, zp = qparams(x)
         q = quantize(x, scale, zp)
         _expect(q.dtype == torch.uint8, f"quantize must return uint8 codes, got {q.dtype}.")
-        err = (dequantize(q, scale, zp) - x).abs().max().item()
+        back = dequantize(q, scale, zp)
+        err = (back - x).abs().max().item()
+        codes = q.to(torch.float32)
+        cause = (f" Your zero point {zp} is not an integer: the zero point must be an integer code "
+                 f"(round(-min / scale)), so that 0.0 has an exact code."
+                 if float(zp) != round(float(zp)) else
+                 " dequantize computed q - zero_point in uint8, which wraps around below the zero point: convert "
+                 "first, scale * (q.float() - zero_point)."
+                 if torch.allclose(back, scale * ((codes - zp) % 256), atol=1e-4)
+                 and not torch.allclose(back, scale * (codes - zp), atol=1e-4) else
+                 " dequantize must be scale * (q - zero_point); yours gives something else (the zero_point left "
+                 "out?)." if not torch.allclose(back, scale * (codes - zp), atol=1e-4) else
+                 " 256 codes have 255 steps between them: scale = (max - min) / 255."
+                 if abs(scale * 256 - (max(x.max().item(), 0) - min(x.min().item(), 0))) < 1e-4 else
+                 " quantize truncated instead of rounding (.to(torch.uint8) cuts the fraction off): torch.round first."
+                 if torch.equal(q, torch.clamp(torch.floor(x / scale) + zp, 0, 255).to(torch.uint8)) else "")
         _expect(err <= scale / 2 + 1e-6, f"the round-trip error must be at most scale / 2 = {scale / 2:.5f} "
-                                         f"(rounding to the nearest code), got {err:.5f}.")
+                                         f"(rounding to the nearest code), got {err:.5f}." + cause)
 
     def zero_exact():
         scale, zp = qparams(x)
