@@ -48,6 +48,9 @@ from torch.utils._pytree import tree_flatten
 from torch.utils.weak import WeakIdKeyDictionary
 
 on_device = WeakIdKeyDictionary()  # tensors that would be on the accelerator
+# made there by a factory (`torch.zeros(n, device=X.device)`): on this CPU `X.device` and try_gpu()'s
+# device are the same, so whether it was meant for the accelerator is unknown; it takes any side
+either = WeakIdKeyDictionary()
 found = {}  # float64 on the accelerator: where -> op
 mixed = {}  # one op given tensors on the accelerator and on the CPU: where -> op
 # ops that take a CPU tensor beside a device one on a real GPU too: moves, copies, and indexing
@@ -69,9 +72,17 @@ def tensors(tree):
     return [t for t in tree_flatten(tree)[0] if isinstance(t, torch.Tensor)]
 
 
+ACCELERATOR = torch.device("cpu")  # what try_gpu() returns here (RUN makes it this very object)
+
+
 def names_a_device(args, kwargs):
+    """"accelerator": try_gpu()'s device (or a GPU named by its string); "either": a device object
+    taken from a tensor (`X.device`: on this CPU it cannot say which side the tensor is meant for);
+    None: no device, or the string "cpu" (asked for the CPU on purpose)."""
     device = kwargs.get("device", next((a for a in args[1:] if isinstance(a, (str, torch.device))), None))
-    return device is not None and device != "cpu"  # the string "cpu": asked for the CPU on purpose
+    if device is None or device == "cpu":
+        return None
+    return "accelerator" if device is ACCELERATOR or isinstance(device, str) else "either"
 
 
 class Follow(TorchFunctionMode):
@@ -81,7 +92,8 @@ class Follow(TorchFunctionMode):
         if name not in CROSSING:
             given = tensors((args, kwargs))
             # a 0-dim CPU tensor is taken as a scalar on a GPU too; anything bigger is refused there
-            if any(t in on_device for t in given) and any(t not in on_device and t.dim() > 0 for t in given):
+            if any(t in on_device and t not in either for t in given) and \
+                    any(t not in on_device and t.dim() > 0 for t in given):
                 where = lesson_cell()
                 mixed.setdefault(f"{where[0]}, line {where[1]}", name)
         out = func(*args, **kwargs)
@@ -94,18 +106,27 @@ class Follow(TorchFunctionMode):
             # param.data = ... (how Module.to and Module.double change a parameter): it is where its data is
             if args[1] in on_device:
                 on_device[args[0]] = True
+                if args[1] in either:
+                    either[args[0]] = True
+                elif args[0] in either:
+                    del either[args[0]]
             elif args[0] in on_device:
                 del on_device[args[0]]
             return out
-        moved = (name == "to" and names_a_device(args, kwargs)) or ("device" in kwargs and names_a_device((), kwargs))
-        if moved and name == "to" and out is args[0] and args[0] not in on_device:
+        moved = names_a_device(args, kwargs) if name == "to" else (
+            names_a_device((), kwargs) if "device" in kwargs else None)
+        if moved == "accelerator" and name == "to" and out is args[0] and args[0] not in on_device:
             out = out.clone()
         inputs = [t for t in tensors((args, kwargs)) if t in on_device]
         if moved or inputs:
             # reported where float64 first appears there, not at each operation that follows
             already = any(t.dtype == torch.float64 for t in inputs)
+            # made on a tensor's own device, or only from such tensors: either side still
+            made = moved == "either" or (moved is None and all(t in either for t in inputs))
             for t in tensors(out):
                 on_device[t] = True
+                if made:
+                    either[t] = True
                 if t.dtype == torch.float64 and not already:
                     where = lesson_cell()
                     found.setdefault(f"{where[0]}, line {where[1]}", name)
@@ -123,7 +144,10 @@ from IPython.core.interactiveshell import InteractiveShell
 shell = InteractiveShell.instance()
 exec(compile(TRACKER, "<tracker>", "exec"), shell.user_ns)
 import d2lcore as d2l
-import d2lcore.utils
+import d2lcore.devices, d2lcore.training, d2lcore.utils
+# try_gpu() gives one device object, so that a move to it is told from a move to a tensor's own device
+for module in (d2l, d2lcore.devices, d2lcore.training):
+    module.try_gpu = lambda i=0, device=shell.user_ns["ACCELERATOR"]: device
 # d2lcore sums in float64, but in float32 on MPS: what it would pick there
 d2lcore.utils._total_dtype = lambda t, seen=shell.user_ns["on_device"]: (
     d2lcore.utils.torch.float32 if t in seen else d2lcore.utils.torch.float64)
