@@ -686,11 +686,11 @@ MISTAKES = [
     ("squared_loss", "abs-not-square", lambda y_hat, y: (y_hat - y.reshape(y_hat.shape)).abs() / 2, "square"),
     # huber
     ("huber_loss", "smooth-l1", lambda y_hat, y, d: F.smooth_l1_loss(y_hat, y, reduction="none", beta=d),
-     "divided by δ"),
+     "Every value is divided by δ"),
     ("huber_loss", "no-minus-δ/2", huber_no_half_delta, "subtract δ²/2"),
     ("huber_loss", "no-abs", huber_no_abs, "negative residuals"),
     ("huber_loss", "mean", lambda y_hat, y, d: F.huber_loss(y_hat, y, delta=d), "reduce (mean) outside"),
-    ("huber_loss", "squared-everywhere", lambda y_hat, y, d: (y_hat - y) ** 2 / 2, "squared loss everywhere"),
+    ("huber_loss", "squared-everywhere", lambda y_hat, y, d: (y_hat - y) ** 2 / 2, "That is the squared loss everywhere"),
     ("huber_loss", "python-floats", huber_item, "autograd"),
     # dropout
     ("dropout", "no-rescale", dropout_variant(scale=lambda p: 1.0), "not rescaled"),

@@ -28,7 +28,7 @@ def check_huber_loss(huber_loss):
                                                                        "that the pieces meet at |r| = δ."),
                      (torch.where(y_hat <= delta, r ** 2 / 2, delta * (r - delta / 2)),
                       "the negative residuals are wrong: compare |r| with δ, not r (r = -3 is an outlier too)."))
-            cause = next((" " + c for w, c in wrong if torch.allclose(out, w, atol=1e-6)), "") \
+            cause = next((" " + c[0].upper() + c[1:] for w, c in wrong if torch.allclose(out, w, atol=1e-6)), "") \
                 if isinstance(out, torch.Tensor) and out.shape == want.shape else ""
             _expect(torch.allclose(out, want, atol=1e-6),
                     f"with δ = {delta} for residuals {y_hat.tolist()} expected {want.tolist()}, got {out.tolist()}: "
