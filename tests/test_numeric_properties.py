@@ -83,6 +83,11 @@ def test_binary_cross_entropy_is_finite_nonnegative_and_equals_torchs(z, data):
     assert torch.isfinite(ours).all()
     assert (ours >= -1e-6 * z.abs().clamp(min=1)).all()  # >= 0 up to rounding of softplus(z) - z t
     # against float64: for z = -8437333, t = 2**-8 torch's own float32 kernel is off by 0.33
-    # (it forms (1 - t) z - z), ours by nothing — the exact answer is a float32 number there
-    exact = F.binary_cross_entropy_with_logits(z.double(), t.double(), reduction="none")
+    # (it forms (1 - t) z - z), ours by nothing — the exact answer is a float32 number there.
+    # The reference is the same two-branch formula in float64, not torch's float64 kernel, which
+    # cancels the same way: for z = -5.948e11, t = 2.2e-16 it gives 2**-13 = 1.22e-4, where
+    # z t = 1.32e-4 (found by hypothesis once the examples drawn changed with the suite around it)
+    zd, td = z.double(), t.double()
+    exact = torch.where(zd >= 0, (1 - td) * zd + torch.log1p(torch.exp(-zd.abs())),
+                        -td * zd + torch.log1p(torch.exp(-zd.abs())))
     torch.testing.assert_close(ours.double(), exact, rtol=1e-5, atol=1e-5)
