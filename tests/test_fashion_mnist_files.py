@@ -367,7 +367,7 @@ def restore_modes(tmp_path):
 
 
 @needs_archives
-def test_a_read_only_shared_folder_with_valid_files_and_no_marker_is_read(tmp_path, restore_modes):
+def test_a_read_only_shared_folder_with_valid_files_is_read(tmp_path, restore_modes):
     _decompress_into(fm.raw_dir(tmp_path))
     _read_only(tmp_path)
     before = sorted(fm.raw_dir(tmp_path).iterdir())

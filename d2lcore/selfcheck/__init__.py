@@ -4,15 +4,15 @@
 
 One check per thing a lesson writes by hand:
 
-    lesson 00  check_gradient(f, grad_f)            a gradient derived on paper vs autograd
+    lesson 00  check_gradient(f, grad_f)            a gradient derived on paper vs autograd (also 08, 09)
     lesson 01  check_data_iter, check_sgd
     lesson 02  check_squared_loss                   the 1/2, the (n,) vs (n, 1) broadcast trap
-    lesson 03  check_data_loader(make_loader)       also lesson 08's DataLoader class
-    lesson 04  check_softmax, check_cross_entropy, check_accuracy
+    lesson 03  check_data_loader(make_loader)       the lesson's DataLoader class
+    lesson 04  check_softmax, check_cross_entropy, check_accuracy    (check_softmax also 07)
     lesson 05  check_cross_entropy_from_logits      also lesson 07
     lesson 06  check_huber_loss
     lesson 10  check_optimizer(cls, torch_cls, **hyperparameters)
-    lesson 11  check_k_fold(k_fold_indices)
+    lesson 11  check_k_fold(k_fold_indices)         also lesson 16
     lesson 12  check_dropout
     lesson 13  check_clip_gradients
     lesson 14  check_batch_norm(cls)
