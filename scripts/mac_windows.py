@@ -133,6 +133,20 @@ class Follow(TorchFunctionMode):
         return out
 
 
+# copy.deepcopy(net): a Parameter's copy is made by nn.Parameter(...), no torch function; it stays
+# where the original is
+_deepcopy = torch.nn.Parameter.__deepcopy__
+
+
+def _deepcopy_where_it_was(self, memo):
+    out = _deepcopy(self, memo)
+    for followed in (on_device, either):
+        if self in followed:
+            followed[out] = True
+    return out
+
+
+torch.nn.Parameter.__deepcopy__ = _deepcopy_where_it_was
 Follow().__enter__()
 '''
 

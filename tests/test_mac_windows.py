@@ -83,5 +83,6 @@ def test_a_model_moved_where_its_data_are_and_cpu_scalars_and_indices_are_not_re
         "X = torch.randn(8, 4).to(device)\nnet = torch.nn.Linear(4, 2).to(device)\nY = net(X)",
         "Y = Y * torch.tensor(2.0)\nrows = Y[torch.tensor([0, 2])]\nY[0] = torch.zeros(2)",
         "Z = Y.cpu() + torch.ones(8, 2)",  # back on the CPU first
+        "import copy\nW = copy.deepcopy(net)(X)",  # a copy of the model stays where the model is
     ))
     assert found == {"float64": {}, "mixed": {}}, found
