@@ -101,7 +101,7 @@ def main():
         train_iter, test_iter = d2l.load_data_fashion_mnist(256, device=device, seed=args.seed)
         net = make_net(args.seed)
         hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), args.epochs,
-                         torch.optim.SGD(net.parameters(), lr=0.1), device, animate=False, progress=False)
+                         torch.optim.SGD(net.parameters(), lr=0.1), device, animate=False)
         return hist["test_acc"][-1]
 
     ours()  # warm-up: first CUDA/cuBLAS initialisation and file reading are not the loop's cost

@@ -18,7 +18,7 @@ from .plotting import plot, plot_histories, predict, show_images
 from .selfcheck import *  # noqa: F403  every check_*, each registered in selfcheck/__init__.py
 from .softmax_regression import cross_entropy, cross_entropy_from_logits, log_softmax, softmax
 from .tensor_loader import TensorLoader
-from .training import NonFiniteLossError, train, train_epoch
+from .training import NonFiniteLossError, as_updater, train, train_epoch
 from .utils import Accumulator, Timer, set_seed
 
 # d2l.<name>: every function and class imported above from d2lcore's own modules, so that a name is

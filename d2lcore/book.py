@@ -3,7 +3,7 @@ d2lcore's own namespace.
 
 `import d2lcore as d2l` serves these through the package's module-level `__getattr__`, so a
 pasted book cell finds `d2l.reshape`, `d2l.plt` or `d2l.train_ch3`, while `dir(d2l)` and
-`d2l.__all__` stay the 45 names the lessons use. Each alias is one line with the book's meaning
+`d2l.__all__` stay the names the lessons use. Each alias is one line with the book's meaning
 and no checks; the `*_ch3` functions follow the book's contracts (what they take, return and
 assert), built on d2lcore's train_epoch, train and predict.
 """
@@ -53,7 +53,7 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
     train and test accuracy live (y range 0.3-0.9), returns None, and asserts what the book
     asserts after the last epoch."""
     device = model_device(net) if isinstance(net, nn.Module) else None
-    h = train(net, train_iter, test_iter, loss, num_epochs, updater, device, ylim=[0.3, 0.9], progress=False)
+    h = train(net, train_iter, test_iter, loss, num_epochs, updater, device)
     train_loss, train_acc, test_acc = h["train_loss"][-1], h["train_acc"][-1], h["test_acc"][-1]
     assert train_loss < 0.5, train_loss
     assert 0.7 < train_acc <= 1, train_acc

@@ -10,24 +10,39 @@ class Accumulator:
     """Running sums of n quantities: `acc.add(loss_sum, num_correct, batch_size)`; `acc[i]` reads one.
 
     The book's version calls float() on every value. Here a 0-d tensor stays a tensor on its
-    device, so adding it does not make the host wait for the GPU; reading `acc[i]` (typically
-    once per epoch) is the one sync. Totals are float64, so many float32 batches lose no digits.
+    device: `add` only keeps it (no kernel, no wait for the GPU), and reading `acc[i]` (typically
+    once per epoch) sums what was kept, in one stack and one sum, and is the one sync. Totals are
+    float64 (float32 on Apple's MPS, which has no float64), so many float32 batches lose no digits.
     """
 
     def __init__(self, n):
-        self.data = [0.0] * n
+        self.data = [[] for _ in range(n)]  # per quantity: what was added since it was last summed
 
     def add(self, *args):
         if len(args) != len(self.data):  # zip would silently drop the extra values
             raise ValueError(f"Accumulator({len(self.data)}).add expects {len(self.data)} values, got {len(args)}")
-        self.data = [a + (b.detach().reshape(()).to(_total_dtype(b)) if isinstance(b, torch.Tensor) else b)
-                     for a, b in zip(self.data, args)]
+        for kept, b in zip(self.data, args):
+            kept.append(b.detach() if isinstance(b, torch.Tensor) else b)
+        if len(kept) > 4096:  # a very long epoch: keep the memory bounded
+            self.data = [[_total(kept)] for kept in self.data]
 
     def reset(self):
-        self.data = [0.0] * len(self.data)
+        self.data = [[] for _ in self.data]
 
     def __getitem__(self, idx):
-        return float(self.data[idx])
+        self.data[idx] = [_total(self.data[idx])]
+        return float(self.data[idx][0])
+
+
+def _total(values):
+    """The sum of numbers and one-value tensors: the tensors stacked on the first one's device, summed in
+    float64 (a tensor of more than one value fails in reshape: a running sum takes one number at a time)."""
+    numbers = sum(v for v in values if not isinstance(v, torch.Tensor))
+    tensors = [v for v in values if isinstance(v, torch.Tensor)]
+    if not tensors:
+        return numbers
+    device = tensors[0].device
+    return torch.stack([t.reshape(()).to(device) for t in tensors]).sum(dtype=_total_dtype(tensors[0])) + numbers
 
 
 def _total_dtype(t):

@@ -23,9 +23,39 @@ def test_accumulator_keeps_tensors_as_tensors_until_read():
     loss = torch.tensor(2.0, requires_grad=True) * 3
     acc.add(loss, torch.tensor(4))
     acc.add(torch.tensor([1.5]), 1)
-    assert isinstance(acc.data[0], torch.Tensor)  # no float() per step: no host sync
-    assert not acc.data[0].requires_grad  # detached: no autograd graph kept alive
+    kept = [v for v in acc.data[0]]
+    assert all(isinstance(v, torch.Tensor) for v in kept)  # no float() per step: no host sync
+    assert not any(v.requires_grad for v in kept)  # detached: no autograd graph kept alive
     assert acc[0] == 7.5 and acc[1] == 5.0 and isinstance(acc[0], float)
+    acc.add(torch.tensor(0.5), 0)  # reading folded the sums; adding goes on from them
+    assert acc[0] == 8.0 and acc[1] == 5.0
+
+
+def test_adding_launches_no_tensor_operation():
+    """On a GPU each operation is a kernel launch per step; adding only keeps the values."""
+    from torch.utils._python_dispatch import TorchDispatchMode
+
+    class Count(TorchDispatchMode):
+        ops = []
+
+        def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+            self.ops.append(func)
+            return func(*args, **(kwargs or {}))
+
+    acc = d2l.Accumulator(3)
+    l, correct = torch.tensor(3.0), torch.tensor(2)
+    with Count() as count:
+        for _ in range(10):
+            acc.add(l, correct, 5)
+    assert [op for op in count.ops if op.name() not in ("aten::detach", "aten::view", "aten::alias")] == []
+    assert (acc[0], acc[1], acc[2]) == (30.0, 20.0, 50.0)
+
+
+def test_accumulator_keeps_its_memory_bounded_over_a_long_epoch():
+    acc = d2l.Accumulator(1)
+    for _ in range(10000):
+        acc.add(torch.tensor(1.0))
+    assert len(acc.data[0]) <= 4097 and acc[0] == 10000.0
 
 
 def test_accumulator_sums_float32_tensors_in_float64():

@@ -35,7 +35,7 @@ def _scratch_epoch(loss):
 def _train_epoch_clipped(max_norm):
     net = nn.Linear(3, 3)
     return lambda: d2l.train_epoch(net, [(torch.randn(4, 3), LABELS)], nn.CrossEntropyLoss(),
-                                   torch.optim.SGD(net.parameters(), lr=0.1), clip_grad_norm=max_norm)
+                                   d2l.as_updater(torch.optim.SGD(net.parameters(), lr=0.1), clip_grad_norm=max_norm))
 
 
 def _scheduled_epoch(scratch=False):
@@ -44,8 +44,8 @@ def _scheduled_epoch(scratch=False):
     scheduler = torch.optim.lr_scheduler.StepLR(built_over, step_size=1)
     # a cell re-run that rebuilt the optimizer, but not the scheduler; or a from-scratch updater
     updater = (lambda n: d2l.sgd(list(net.parameters()), 0.1, n)) if scratch else torch.optim.SGD(net.parameters(), lr=0.1)
-    return lambda: d2l.train_epoch(net, [(torch.randn(4, 3), LABELS)], nn.CrossEntropyLoss(), updater,
-                                   scheduler=scheduler)
+    return lambda: d2l.train_epoch(net, [(torch.randn(4, 3), LABELS)], nn.CrossEntropyLoss(),
+                                   d2l.as_updater(updater, scheduler=scheduler))
 
 
 def _under_no_grad(call):
@@ -81,14 +81,15 @@ CASES = [
      ValueError, "holds none of the model's parameters"),
     # #28: a scheduler over another optimizer, or beside a from-scratch updater, changed no learning rate
     ("scheduler over another optimizer", _scheduled_epoch(), ValueError,
-     "the scheduler was built over another optimizer than the updater passed"),
-    ("scheduler with a from-scratch updater", _scheduled_epoch(scratch=True), ValueError,
-     "the updater is a function (<lambda>), not the optimizer it was built over"),
+     "the scheduler was built over another optimizer than the one passed"),
+    ("scheduler with a from-scratch updater", _scheduled_epoch(scratch=True), TypeError,
+     "has no learning rate a scheduler could set"),
+    ("ReduceLROnPlateau stepped per batch", lambda: d2l.as_updater(
+        opt := torch.optim.SGD(nn.Linear(3, 3).parameters(), lr=0.1),
+        scheduler=torch.optim.lr_scheduler.ReduceLROnPlateau(opt)), ValueError, "once per epoch with a metric"),
     # device='meta' would erase the weights
     ("train on meta", lambda: d2l.train(nn.Linear(3, 3), [], [], nn.CrossEntropyLoss(), 1, None, device="meta",
                                         animate=False), ValueError, "would erase its weights"),
-    ("scheduler_step typo", lambda: d2l.train(nn.Linear(3, 3), [], [], nn.CrossEntropyLoss(), 1, None,
-                                              scheduler_step="step"), ValueError, "'epoch' or 'batch'"),
     # zip would silently drop values; matplotlib would label curves 'l', 'o', 's', 's'
     ("Accumulator.add with too few values", lambda: d2l.Accumulator(2).add(1.0), ValueError, "expects 2 values, got 1"),
     ("Animator legend as a string", lambda: d2l.Animator(legend="loss"), TypeError, "one per curve"),

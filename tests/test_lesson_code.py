@@ -22,7 +22,6 @@ NOTEBOOKS = pathlib.Path(__file__).resolve().parents[1] / "notebooks"
 
 # d2lcore's functions that a lesson writes, where the lesson checks the behaviour instead of the text
 EXEMPT = {
-    "train_epoch": "lesson 04 shows the hand-written loop and d2l.train_epoch take identical steps",
     "softmax": "lesson 07 asserts it agrees with torch's and passes the self-check",
     "log_softmax": "lesson 07 asserts it agrees with torch's and passes the self-check",
 }

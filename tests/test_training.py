@@ -158,13 +158,14 @@ def test_a_generator_is_named_when_it_is_empty_in_epoch_2_instead_of_a_division_
     X, y = _blobs(200)
     batches = ((X[i:i + 50], y[i:i + 50]) for i in range(0, 200, 50))  # read up by epoch 1
     net = nn.Linear(2, 3)
-    before = []
+    steps = []
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
+    step = d2l.as_updater(opt)
     with pytest.raises(ValueError, match=r"training data \(train_iter\) in epoch 2 yielded no examples; it is an "
                                          r"iterator .* pass the loader itself, not iter\(loader\)"):
-        d2l.train(net, batches, [(X, y)], nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
-                  scheduler=types.SimpleNamespace(step=lambda: before.append(1)))
-    assert before == [1]  # epoch 1 trained and was evaluated
+        d2l.train(net, batches, [(X, y)], nn.CrossEntropyLoss(), 3, lambda n: steps.append(n) or step(n),
+                  device="cpu", animate=False)
+    assert steps == [50] * 4  # epoch 1 trained
     # the same for the held-out data: iter(loader) is read up by the first evaluation
     loader = d2l.TensorLoader(X, y, 50)
     with pytest.raises(ValueError, match=r"evaluate_accuracy's data_iter \(in d2l.train: test_iter\) yielded no"):
@@ -177,74 +178,79 @@ def test_a_planted_nan_in_the_data_is_named_also_when_the_failing_batch_is_gone(
     X, y = _blobs(100)
     X[37, 1] = float("inf")
     X[80, 0] = float("nan")
+    nan = float("nan")
+    losses = [torch.tensor(1.0), torch.tensor([0.5, nan]), torch.tensor(float("inf"))]  # kept on the device
     guard = FiniteGuard(3, d2l.TensorLoader(X, y, 25))
-    guard.first_bad = torch.tensor(2)  # what the device-side check leaves at the epoch's end
+    # what a device's check does once a flag says the kept losses of steps 1-3 are not all finite
     with pytest.raises(d2l.NonFiniteLossError, match=r"epoch 3, step 2 of 4; training stopped. The training data's "
                                                      r"images \(2 of 200 values\) are nan or inf: the data, not"):
-        guard.finish()
+        guard._look(1, losses, torch.tensor(False))
+    guard._look(1, losses[:1], torch.tensor(True))  # all finite: nothing to say
     # a DataLoader over a TensorDataset keeps its tensors too; finite data keep the learning-rate message
     guard = FiniteGuard(1, data.DataLoader(data.TensorDataset(torch.ones(4, 2), torch.zeros(4)), batch_size=2))
-    guard.first_bad = torch.tensor(1)
     with pytest.raises(d2l.NonFiniteLossError, match=r"step 1 of 2; training stopped. Likely causes: the learning "
                                                      r"rate .*\(lesson 07\).$"):
-        guard.finish()
+        guard._look(1, losses[2:], torch.tensor(False))
     # data that cannot be looked at again: the message says they were not checked
     guard = FiniteGuard(1, [(X[:50], y[:50])])
-    guard.first_bad = torch.tensor(1)
     with pytest.raises(d2l.NonFiniteLossError, match=r"If the data may hold nan or inf, check them too"):
-        guard.finish()
+        guard._look(1, losses[1:2], torch.tensor(False))
 
 
-def test_clip_grad_norm_of_zero_or_less_is_refused_before_anything_is_drawn_or_trained(monkeypatch):
+def test_clip_grad_norm_of_zero_or_less_is_refused():
     # unguarded, 0 trained nothing (the loss stayed where it was) and -1 climbed the loss
-    train_iter, test_iter = _iters()
-    monkeypatch.setattr(d2l.training, "Animator", lambda **kw: pytest.fail("a figure was drawn"))
-    for max_norm in (0, -1, float("inf")):
-        net = nn.Linear(2, 3)
-        before = net.weight.detach().clone()
+    net = nn.Linear(2, 3)
+    for max_norm in (0, -1, float("inf"), float("nan"), True):
         with pytest.raises(ValueError, match="clip_grad_norm must be a positive number"):
-            d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 2, torch.optim.SGD(net.parameters(), lr=0.1),
-                      device="cpu", clip_grad_norm=max_norm)
-        assert torch.equal(net.weight.detach(), before)
+            d2l.as_updater(torch.optim.SGD(net.parameters(), lr=0.1), clip_grad_norm=max_norm)
 
 
-@pytest.mark.parametrize("mode, metric", [("min", "train_loss"), ("max", "test_acc")])
-def test_reduce_lr_on_plateau_is_stepped_each_epoch_with_the_training_loss_or_the_held_out_accuracy(mode, metric):
-    train_iter, test_iter = _iters()
+def test_as_updater_refuses_what_it_cannot_do_with_what_to_do_instead():
     net = nn.Linear(2, 3)
     opt = torch.optim.SGD(net.parameters(), lr=0.1)
-    seen = []
+    with pytest.raises(TypeError, match="a from-scratch updater.*clips in its own code"):
+        d2l.as_updater(lambda n: d2l.sgd(list(net.parameters()), 0.1, n), clip_grad_norm=1.0)
+    with pytest.raises(TypeError, match=r"torch.optim optimizer or a function updater\(batch_size\), got float"):
+        d2l.as_updater(0.1)
+    # torch would say only "step() missing 1 required positional argument: 'metrics'", at the first batch
+    with pytest.raises(ValueError, match="ReduceLROnPlateau.*your own epoch loop around train_epoch"):
+        d2l.as_updater(opt, scheduler=torch.optim.lr_scheduler.ReduceLROnPlateau(opt))
 
-    class Recorded(torch.optim.lr_scheduler.ReduceLROnPlateau):
-        def step(self, metrics):
-            seen.append(metrics)
-            super().step(metrics)
 
-    sched = Recorded(opt, mode=mode, patience=0, factor=0.5, threshold=1.0)  # every epoch counts as no progress
-    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
-                     scheduler=sched)
-    assert seen == hist[metric]
-    assert hist["lr"][-1] < hist["lr"][0] == 0.1  # it did reduce the learning rate
-    with pytest.raises(ValueError, match="once per epoch with a metric: use scheduler_step='epoch'"):
-        d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 1, opt, device="cpu", animate=False,
-                  scheduler=sched, scheduler_step="batch")
+def test_an_optimizer_adapted_takes_torchs_own_steps_on_the_mean_loss():
+    X, y = _blobs(96)
+    nets = [nn.Linear(2, 3) for _ in range(2)]
+    nets[1].load_state_dict(nets[0].state_dict())
+    opts = [torch.optim.SGD(n.parameters(), lr=0.5, momentum=0.9, weight_decay=1e-3) for n in nets]
+    step = d2l.as_updater(opts[0])
+    for _ in range(5):  # as lesson 04's loop: the summed loss, then updater(batch_size)
+        nn.functional.cross_entropy(nets[0](X), y, reduction="sum").backward()
+        step(len(y))
+        opts[1].zero_grad()  # torch's own loop: the mean loss
+        nn.functional.cross_entropy(nets[1](X), y).backward()
+        opts[1].step()
+    for a, b in zip(*(n.parameters() for n in nets)):
+        torch.testing.assert_close(a, b, rtol=1e-5, atol=1e-6)
+    assert all(p.grad is None for p in nets[0].parameters())  # zeroed after the step, as sgd does
+
+
+def test_train_takes_at_most_eight_parameters():
+    import inspect
+    assert len(inspect.signature(d2l.train).parameters) <= 8
 
 
 def test_a_scheduler_built_over_another_optimizer_is_refused_before_anything_is_trained():
     # #28: re-running the cell that builds the optimizer but not the scheduler's trained at a constant
     # learning rate, silently: the history showed lr 0.5 throughout, as if no schedule had been asked for
-    train_iter, test_iter = _iters()
+    train_iter, test_iter = _iters(bs=500)  # one batch per epoch
     net = nn.Linear(2, 3)
     sched = torch.optim.lr_scheduler.StepLR(torch.optim.SGD(net.parameters(), lr=0.5), step_size=1, gamma=0.1)
     opt = torch.optim.SGD(net.parameters(), lr=0.5)  # the re-run cell's new optimizer
-    before = net.weight.detach().clone()
     with pytest.raises(ValueError, match="the scheduler was built over another optimizer"):
-        d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
-                  scheduler=sched)
-    assert torch.equal(net.weight.detach(), before)
+        d2l.as_updater(opt, scheduler=sched)
     sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.1)  # built over it: the schedule applies
-    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu", animate=False,
-                     scheduler=sched)
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, d2l.as_updater(opt, scheduler=sched),
+                     device="cpu", animate=False)
     assert hist["lr"] == pytest.approx([0.5, 0.05, 0.005])
 
 
@@ -280,12 +286,12 @@ def test_train_epoch_on_a_gpu_does_not_synchronise_per_step():
     assert len(syncs) < 8, [str(w.message) for w in syncs]  # a few per epoch, not one per step
 
 
-def test_progress_bar_over_batches_when_asked(capsys):
+def test_progress_bar_over_batches_when_a_person_watches(capsys, monkeypatch):
+    monkeypatch.setattr("d2lcore.infra.session.interactive", lambda: True)
     X, y = _blobs(200)
     batches = [(X[i:i + 50], y[i:i + 50]) for i in range(0, 200, 50)]
     net = nn.Linear(2, 3)
-    d2l.train_epoch(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
-                    epoch=3, progress=True)
+    d2l.train_epoch(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), epoch=3)
     err = capsys.readouterr().err
     assert "epoch 3" in err and "/4 [" in err  # a bar over the 4 batches
     assert err.endswith("\r")  # leave=False: cleared when the epoch ends, nothing stays behind
@@ -330,6 +336,7 @@ class _Notebook:
                             self.shown.append(("" if isinstance(obj, dict) else "bar", display_id, update)))
         monkeypatch.setattr(IPython, "get_ipython", lambda: types.SimpleNamespace(execution_count=self.cell))
         monkeypatch.setattr("d2lcore.infra.session.in_notebook", lambda: True)
+        monkeypatch.setattr("d2lcore.infra.session.interactive", lambda: True)  # a person watches
         monkeypatch.setattr("d2lcore.infra.session._slot", [None, None, None])  # a fresh kernel
 
 
@@ -339,8 +346,7 @@ def test_an_epoch_that_ends_in_an_error_removes_its_notebook_progress_bar(monkey
     batches = [(X[:50], y[:50]), (torch.full((50, 2), float("nan")), y[50:100]), (X[100:], y[100:])]
     net = nn.Linear(2, 3)
     with pytest.raises(d2l.NonFiniteLossError):
-        d2l.train_epoch(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1),
-                        progress=True)
+        d2l.train_epoch(net, batches, nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1))
     assert notebook.closed == ["epoch 1"]
     assert [what for what, _, _ in notebook.shown] == ["bar", ""]  # the slot is emptied
 
@@ -351,14 +357,14 @@ def test_the_epochs_of_one_cell_share_one_output_slot_in_a_notebook(monkeypatch)
     X, y = _blobs(200)
     net = nn.Linear(2, 3)
     d2l.train(net, [(X, y)], [(X, y)], nn.CrossEntropyLoss(), 3, torch.optim.SGD(net.parameters(), lr=0.1),
-              animate=False, progress=True)
+              animate=False)
     first = notebook.shown[0][1]
     # one bar, shown once and reset by each epoch: emptying the slot between epochs made the live
     # figure below it jump by a bar's height every epoch; removed when training ends
     assert notebook.shown == [("bar", first, False), ("", first, True)]
     assert notebook.closed == ["epoch 3"]
     notebook.cell, notebook.shown = 2, []  # the next cell gets a slot of its own
-    d2l.train_epoch(net, [(X, y)], nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1), progress=True)
+    d2l.train_epoch(net, [(X, y)], nn.CrossEntropyLoss(), torch.optim.SGD(net.parameters(), lr=0.1))
     assert notebook.shown[0][1] != first and notebook.shown[0][2] is False
 
 
@@ -369,7 +375,7 @@ def test_training_that_fails_between_epochs_removes_the_kept_progress_bar(monkey
     wrong = [(torch.randn(5, 7), y[:5])]  # the held-out data do not fit the model: evaluation fails
     with pytest.raises(Exception):
         d2l.train(net, [(X, y)], wrong, nn.CrossEntropyLoss(), 3, torch.optim.SGD(net.parameters(), lr=0.1),
-                  animate=False, progress=True)
+                  animate=False)
     assert [what for what, _, _ in notebook.shown] == ["bar", ""] and notebook.closed == ["epoch 1"]
 
 
@@ -384,22 +390,22 @@ def test_gradient_clipping_caps_the_global_norm_before_each_step():
             return super().step(*a, **k)
 
     opt = Recording(net.parameters(), lr=0.1)
-    d2l.train_epoch(net, [(X * 100, y)] * 3, nn.CrossEntropyLoss(), opt, clip_grad_norm=0.5)
+    d2l.train_epoch(net, [(X * 100, y)] * 3, nn.CrossEntropyLoss(), d2l.as_updater(opt, clip_grad_norm=0.5))
     assert len(seen) == 3 and all(n <= 0.5 + 1e-5 for n in seen)
 
 
-def test_scheduler_per_epoch_and_per_batch_and_lr_in_the_history():
+def test_a_scheduler_steps_after_every_batch_and_the_history_records_the_lr():
     train_iter, test_iter = _iters(bs=100)  # 5 batches per epoch
     net = nn.Linear(2, 3)
     opt = torch.optim.SGD(net.parameters(), lr=1.0)
-    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=1, gamma=0.5)
-    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, opt, device="cpu",
-                     animate=False, scheduler=sched)
+    sched = torch.optim.lr_scheduler.StepLR(opt, step_size=len(train_iter), gamma=0.5)  # an epoch, in batches
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 3, d2l.as_updater(opt, scheduler=sched),
+                     device="cpu", animate=False)
     assert hist["lr"] == [1.0, 0.5, 0.25]
     opt = torch.optim.SGD(net.parameters(), lr=1.0)
     sched = torch.optim.lr_scheduler.LambdaLR(opt, lambda step: 1 / (1 + step))
-    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 2, opt, device="cpu",
-                     animate=False, scheduler=sched, scheduler_step="batch")
+    hist = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), 2, d2l.as_updater(opt, scheduler=sched),
+                     device="cpu", animate=False)
     assert hist["lr"] == [1.0, pytest.approx(1 / 6)]  # 5 steps in epoch 1
 
 

@@ -18,6 +18,7 @@ each guard has its test in tests/test_guards.py):
 - counts that are not positive ints (batch_size, layer sizes), clip_grad_norm <= 0 (no step, or
   gradient ascent), a model with nothing to train, arrays that are not tensors.
 """
+import copy
 import math
 import numbers
 import operator
@@ -60,27 +61,36 @@ def guard_predictions(y_hat, y):
                          f"they would broadcast into a table of pairs")
 
 
-def reduce_loss(loss, l, n):
-    """(mean, sum) of the minibatch loss `l` = loss(y_hat, y) over its n examples.
+def summed_loss(loss):
+    """`loss` as lesson 04's loop uses it: `l = loss(y_hat, y)`, then `l.sum()` is the batch's summed loss.
 
-    A per-example loss (n values: the book's convention, and reduction='none') is reduced here.
-    A loss that returns one number must say what it is: an nn loss module's `.reduction`
-    ('mean' or 'sum'). A lambda or functools.partial that sums cannot be told from one that
-    averages, and guessing wrong scales the reported loss and a from-scratch step by n.
+    A per-example loss (n values: the book's convention, and reduction='none') is used as it is,
+    checked to give n values. A loss module that averages (reduction='mean', the default) is used
+    with reduction='sum' (a shallow copy): the sum of the per-example losses the book's own
+    `reduction='none'` would give, so a torch optimizer's step, which divides by the batch size
+    (`as_updater`), is the module's mean wherever the mean is over the examples (no class weights).
+    A loss that returns one number must say what it is: a lambda or functools.partial that sums
+    cannot be told from one that averages, and guessing wrong scales the loss and every step by n.
     """
-    if l.dim() > 0:
-        if l.numel() != n:
-            raise ValueError(f"the loss must return one value per example ({n}) or one number, got {describe(l)}; "
-                             f"check that y_hat and y have matching shapes ((n,) vs (n, 1) broadcast to (n, n))")
-        return l.mean(), l.sum()
     reduction = getattr(loss, "reduction", None)
-    if reduction == "mean":
-        return l, l * n
-    if reduction == "sum":
-        return l / n, l
-    raise ValueError("the loss returned one number for the whole minibatch and does not say whether it is a mean "
-                     "or a sum; return per-example losses (reduction='none', as the book's losses do) or pass an "
-                     "nn loss module such as nn.CrossEntropyLoss(), whose .reduction says")
+    if isinstance(loss, torch.nn.Module) and reduction in ("mean", "sum"):
+        if reduction == "mean":
+            loss = copy.copy(loss)  # the caller's module keeps its reduction
+            loss.reduction = "sum"
+        return loss
+
+    def per_example(y_hat, y):
+        l = loss(y_hat, y)
+        if l.dim() == 0 and reduction != "sum":
+            raise ValueError("the loss returned one number for the whole minibatch and does not say whether it is a "
+                             "mean or a sum; return per-example losses (reduction='none', as the book's losses do) or "
+                             "pass an nn loss module such as nn.CrossEntropyLoss(), whose .reduction says")
+        if l.dim() > 0 and l.numel() != len(y):
+            raise ValueError(f"the loss must return one value per example ({len(y)}) or one number, got {describe(l)}; "
+                             f"check that y_hat and y have matching shapes ((n,) vs (n, 1) broadcast to (n, n))")
+        return l
+
+    return per_example
 
 
 def guard_optimizer_matches(updater, net):
@@ -92,20 +102,15 @@ def guard_optimizer_matches(updater, net):
                              "nothing; build it from this model: torch.optim.SGD(net.parameters(), lr=...)")
 
 
-def guard_scheduler_matches(scheduler, updater):
+def guard_scheduler_matches(scheduler, optimizer):
     """A learning-rate scheduler sets the rates of the optimizer it was built over. Over another one
-    (one of two cells re-run, which rebuilt the optimizer) or beside a from-scratch updater it would
-    change nothing, silently: the run would look like one with that schedule."""
+    (one of two cells re-run, which rebuilt the optimizer) it would change nothing, silently: the
+    run would look like one with that schedule."""
     built_over = getattr(scheduler, "optimizer", None)  # torch's schedulers; anything else is not checked
-    if built_over is None or built_over is updater:
-        return
-    if isinstance(updater, torch.optim.Optimizer):
-        raise ValueError("the scheduler was built over another optimizer than the updater passed, so it would change "
+    if built_over is not None and built_over is not optimizer:
+        raise ValueError("the scheduler was built over another optimizer than the one passed, so it would change "
                          "no learning rate of this training; build it from that optimizer "
-                         "(torch.optim.lr_scheduler.StepLR(updater, ...)), re-running both cells together")
-    raise ValueError(f"a learning-rate scheduler sets a torch optimizer's learning rates, but the updater is a "
-                     f"{type(updater).__name__} ({getattr(updater, '__name__', '?')}), not the optimizer it was built "
-                     f"over, so it would change nothing; pass that torch.optim optimizer as the updater, or no scheduler")
+                         "(torch.optim.lr_scheduler.StepLR(opt, ...)), re-running both cells together")
 
 
 def guard_train_device(device):
@@ -219,47 +224,69 @@ class NonFiniteLossError(FloatingPointError):
 
 
 class FiniteGuard:
-    """Notice a non-finite loss at once, without making the GPU wait at every step.
+    """Notice a non-finite loss soon, without making the GPU wait at any step.
 
-    On the CPU reading the loss costs nothing, so each step is checked before its update.
-    On other devices the index of the first bad step is kept on the device; on CUDA it is
-    copied to the host asynchronously and looked at as soon as the copy has landed (a step
-    or two later); `finish()` at the epoch's end checks it exactly.
+    `check(l, X, y)` is called once per step with the step's loss (per-example or summed). On the
+    CPU reading the loss costs nothing, so each step is checked before its update. On other devices
+    the losses are kept (references, no work) and every `every` steps one flag says whether the
+    last ones were all finite: on CUDA it is copied to the host asynchronously and looked at once
+    it has landed (the steps after it go on meanwhile), elsewhere read at once. `finish()` at the
+    epoch's end checks the rest. A few kernels per `every` steps; only a failure looks further,
+    for the first bad step.
 
     Only once the loss is non-finite are the data looked at (so the check costs nothing before):
     the failing batch when it is at hand (the CPU), else the loader's stored tensors. nan/inf in
     the data is then named as the cause instead of the learning rate.
     """
 
-    def __init__(self, epoch, batches):
+    def __init__(self, epoch, batches, every=16):
         self.epoch, self.num_steps = epoch, len(batches) if hasattr(batches, "__len__") else None
-        self.batches = batches
-        self.first_bad = self.host = self.event = None
+        self.batches, self.every = batches, every
+        self.step = 0
+        self.pending = []  # the losses of the steps not yet looked at
+        self.in_flight = None  # (first step, its losses, host flag, event) of the CUDA check under way
+        self.host = None  # pinned memory the flag is copied into
 
-    def check(self, l_sum, step, X=None, y=None):
-        l_sum = l_sum.detach()
-        if l_sum.device.type == "cpu":
-            if not math.isfinite(l_sum.item()):
-                self._raise(step, [("inputs X", X), ("labels y", y)])
+    def check(self, l, X=None, y=None):
+        self.step += 1
+        l = l.detach()
+        if l.device.type == "cpu":
+            if not math.isfinite((l.sum() if l.dim() else l).item()):
+                self._raise(self.step, [("inputs X", X), ("labels y", y)])
             return
-        if self.first_bad is None:
-            self.first_bad = torch.full((), -1, dtype=torch.long, device=l_sum.device)
-        self.first_bad = torch.where(~torch.isfinite(l_sum) & (self.first_bad < 0), step, self.first_bad)
-        if l_sum.device.type == "cuda":
-            if self.event is not None and self.event.query():
-                if int(self.host) >= 0:
-                    self._raise(int(self.host))
-                self.event = None
-            if self.event is None:
-                if self.host is None:
-                    self.host = torch.empty((), dtype=torch.long, pin_memory=True)
-                self.host.copy_(self.first_bad, non_blocking=True)
-                self.event = torch.cuda.Event()
-                self.event.record()
+        self.pending.append(l)
+        if l.device.type == "cuda" and self.in_flight is not None and self.in_flight[3].query():
+            self._landed()
+        if len(self.pending) >= self.every and self.in_flight is None:
+            first, losses = self.step - len(self.pending) + 1, self.pending
+            self.pending = []
+            flag = torch.isfinite(torch.cat([t.reshape(-1) for t in losses])).all()
+            if l.device.type != "cuda":
+                self._look(first, losses, flag)
+                return
+            if self.host is None:
+                self.host = torch.empty((), dtype=torch.bool, pin_memory=True)
+            self.host.copy_(flag, non_blocking=True)
+            event = torch.cuda.Event()
+            event.record()
+            self.in_flight = (first, losses, self.host, event)
 
     def finish(self):
-        if self.first_bad is not None and int(self.first_bad) >= 0:
-            self._raise(int(self.first_bad))
+        if self.in_flight is not None:
+            self.in_flight[3].synchronize()
+            self._landed()
+        if self.pending:
+            losses, self.pending = self.pending, []
+            self._look(self.step - len(losses) + 1, losses, torch.isfinite(torch.cat([t.reshape(-1) for t in losses])).all())
+
+    def _landed(self):
+        first, losses, host, _ = self.in_flight
+        self.in_flight = None
+        self._look(first, losses, host)
+
+    def _look(self, first, losses, flag):
+        if not bool(flag):  # the first bad one, read step by step: this happens once
+            self._raise(next(first + i for i, t in enumerate(losses) if not bool(torch.isfinite(t).all())))
 
     def _raise(self, step, batch=None):
         of = f" of {self.num_steps}" if self.num_steps else ""
