@@ -41,134 +41,20 @@ import subprocess
 import sys
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
-TRACKER = r'''
-import json, sys, torch
-from torch.overrides import TorchFunctionMode
-from torch.utils._pytree import tree_flatten
-from torch.utils.weak import WeakIdKeyDictionary
-
-on_device = WeakIdKeyDictionary()  # tensors that would be on the accelerator
-# made there by a factory (`torch.zeros(n, device=X.device)`): on this CPU `X.device` and try_gpu()'s
-# device are the same, so whether it was meant for the accelerator is unknown; it takes any side
-either = WeakIdKeyDictionary()
-found = {}  # float64 on the accelerator: where -> op
-mixed = {}  # one op given tensors on the accelerator and on the CPU: where -> op
-# ops that take a CPU tensor beside a device one on a real GPU too: moves, copies, and indexing
-# (a CPU index or value into a device tensor)
-CROSSING = {"to", "cpu", "copy_", "__getitem__", "__setitem__", "__set__", "__get__", "__repr__", "__format__",
-            "_has_compatible_shallow_copy_type"}  # (the last: Module.to comparing a parameter with its copy)
-
-
-def lesson_cell():
-    frame = sys._getframe(2)
-    while frame is not None:
-        if frame.f_code.co_filename.startswith("<") and ", cell " in frame.f_code.co_filename:
-            return frame.f_code.co_filename.strip("<>"), frame.f_lineno
-        frame = frame.f_back
-    return "(not in a lesson cell)", 0
-
-
-def tensors(tree):
-    return [t for t in tree_flatten(tree)[0] if isinstance(t, torch.Tensor)]
-
-
-ACCELERATOR = torch.device("cpu")  # what try_gpu() returns here (RUN makes it this very object)
-
-
-def names_a_device(args, kwargs):
-    """"accelerator": try_gpu()'s device (or a GPU named by its string); "either": a device object
-    taken from a tensor (`X.device`: on this CPU it cannot say which side the tensor is meant for);
-    None: no device, or the string "cpu" (asked for the CPU on purpose)."""
-    device = kwargs.get("device", next((a for a in args[1:] if isinstance(a, (str, torch.device))), None))
-    if device is None or device == "cpu":
-        return None
-    return "accelerator" if device is ACCELERATOR or isinstance(device, str) else "either"
-
-
-class Follow(TorchFunctionMode):
-    def __torch_function__(self, func, types, args=(), kwargs=None):
-        kwargs = kwargs or {}
-        name = getattr(func, "__name__", str(func))
-        if name not in CROSSING:
-            given = tensors((args, kwargs))
-            # a 0-dim CPU tensor is taken as a scalar on a GPU too; anything bigger is refused there
-            if any(t in on_device and t not in either for t in given) and \
-                    any(t not in on_device and t.dim() > 0 for t in given):
-                where = lesson_cell()
-                mixed.setdefault(f"{where[0]}, line {where[1]}", name)
-        out = func(*args, **kwargs)
-        # On a CPU, .cpu() and .to(device) return the tensor itself; between a real device and the
-        # CPU they copy. A copy here too, so that the CPU original and the device copy are told apart.
-        if name == "cpu":
-            return out.clone() if out is args[0] and args[0] in on_device else out
-        setter = getattr(getattr(func, "__self__", None), "__name__", None)
-        if name == "__set__" and setter == "data" and all(isinstance(a, torch.Tensor) for a in args):
-            # param.data = ... (how Module.to and Module.double change a parameter): it is where its data is
-            if args[1] in on_device:
-                on_device[args[0]] = True
-                if args[1] in either:
-                    either[args[0]] = True
-                elif args[0] in either:
-                    del either[args[0]]
-            elif args[0] in on_device:
-                del on_device[args[0]]
-            return out
-        moved = names_a_device(args, kwargs) if name == "to" else (
-            names_a_device((), kwargs) if "device" in kwargs else None)
-        if moved == "accelerator" and name == "to" and out is args[0] and args[0] not in on_device:
-            out = out.clone()
-        inputs = [t for t in tensors((args, kwargs)) if t in on_device]
-        if moved or inputs:
-            # reported where float64 first appears there, not at each operation that follows
-            already = any(t.dtype == torch.float64 for t in inputs)
-            # made on a tensor's own device, or only from such tensors: either side still
-            made = moved == "either" or (moved is None and all(t in either for t in inputs))
-            for t in tensors(out):
-                on_device[t] = True
-                if made:
-                    either[t] = True
-                if t.dtype == torch.float64 and not already:
-                    where = lesson_cell()
-                    found.setdefault(f"{where[0]}, line {where[1]}", name)
-        return out
-
-
-# copy.deepcopy(net): a Parameter's copy is made by nn.Parameter(...), no torch function; it stays
-# where the original is
-_deepcopy = torch.nn.Parameter.__deepcopy__
-
-
-def _deepcopy_where_it_was(self, memo):
-    out = _deepcopy(self, memo)
-    for followed in (on_device, either):
-        if self in followed:
-            followed[out] = True
-    return out
-
-
-torch.nn.Parameter.__deepcopy__ = _deepcopy_where_it_was
-Follow().__enter__()
-'''
-
 RUN = r'''
 import os, json, sys, multiprocessing
 os.environ["MPLBACKEND"] = "Agg"
 multiprocessing.set_start_method("spawn", force=True)  # as on macOS and Windows
 from IPython.core.interactiveshell import InteractiveShell
 shell = InteractiveShell.instance()
-exec(compile(TRACKER, "<tracker>", "exec"), shell.user_ns)
+sys.path.insert(0, os.path.join(os.getcwd(), "scripts"))
+import device_tracker
+device_tracker.install()
 import d2lcore as d2l
-import d2lcore.devices, d2lcore.training, d2lcore.utils
-# try_gpu() gives one device object, so that a move to it is told from a move to a tensor's own device
-for module in (d2l, d2lcore.devices, d2lcore.training):
-    module.try_gpu = lambda i=0, device=shell.user_ns["ACCELERATOR"]: device
-# d2lcore sums in float64, but in float32 on MPS: what it would pick there
-d2lcore.utils._total_dtype = lambda t, seen=shell.user_ns["on_device"]: (
-    d2lcore.utils.torch.float32 if t in seen else d2lcore.utils.torch.float64)
 notebook = sys.argv[1]
 os.chdir(os.path.dirname(notebook))
 d2l.infra.run_lesson(os.path.basename(notebook), shell)
-print("FOUND " + json.dumps({"float64": shell.user_ns["found"], "mixed": shell.user_ns["mixed"]}))
+print("FOUND " + json.dumps({"float64": device_tracker.found, "mixed": device_tracker.mixed}))
 '''
 
 
@@ -182,7 +68,7 @@ def run(notebook):
     that mix tensors on the accelerator with (non-scalar) tensors left on the CPU, which a real GPU
     refuses ("Expected all tensors to be on the same device")."""
     env = dict(os.environ, CUDA_VISIBLE_DEVICES="", D2L_HEADLESS="1", PYTHONHASHSEED="0", OMP_NUM_THREADS="1")
-    done = subprocess.run([sys.executable, "-c", f"TRACKER = {TRACKER!r}\n{RUN}", str(pathlib.Path(notebook).resolve())],
+    done = subprocess.run([sys.executable, "-c", RUN, str(pathlib.Path(notebook).resolve())],
                           capture_output=True, text=True, env=env, cwd=ROOT)
     line = next((x for x in done.stdout.splitlines() if x.startswith("FOUND ")), None)
     if done.returncode or line is None:
