@@ -32,6 +32,9 @@ import sys
 import nbformat
 import yaml
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import hosted  # noqa: E402  (the install cell's tag: one home)
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LESSONS = ROOT / "notebooks"
 CHECK_POINTS, HIDDEN_POINTS, EXERCISE_POINTS = 2, 1, 2
@@ -180,7 +183,7 @@ def build_source(lesson, hidden):
         "before you submit. Do not change the cells you cannot edit: they are checked.",
         metadata=nbgrader_meta("intro", locked=True)))
     # the set-up cell (imports, seed); not the cell that installs d2lcore on a hosted notebook
-    setup = next(c for c in nb.cells if c.cell_type == "code" and "hosted-install" not in c.metadata.get("tags", []))
+    setup = next(c for c in nb.cells if c.cell_type == "code" and hosted.TAG not in c.metadata.get("tags", []))
     cells.append(nbformat.v4.new_code_cell(setup.source, metadata=nbgrader_meta("setup", locked=True)))
     defs = definitions([c for c in nb.cells] + [c for c in sol.cells])
     check_cells = {i: nb.cells[i].source for i, _ in spec(nb)}

@@ -38,11 +38,14 @@ import nbformat
 sys.path.insert(0, str(pathlib.Path(__file__).resolve().parents[1]))
 from d2lcore.infra.atomic import atomic_path  # noqa: E402  (a lesson is never left half-written)
 
+sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
+import hosted  # noqa: E402  (the install cell's tag: one home)
+
 MAX_LINES = 34  # 48 px + 34 lines of 17 px = 626 px of the 684 px a slide has at 1280x720
 FIGURE_LINES = 18  # a stored figure is about 300 px tall
 CELL_LINES = 2  # a cell's own padding and prompt, about 30 px
 FOLDED = {"hint", "solution"}  # cell tags of what a student opens on purpose
-INSTALL = "hosted-install"  # the tag of the cell that installs d2lcore on a hosted notebook
+INSTALL = hosted.TAG  # the cell that installs d2lcore on a hosted notebook
 # width/height: every slide is laid out at 1280x720 (what MAX_LINES is fitted to) and reveal.js scales
 # it to the window, up to fill a 1920x1080 projector and down into JupyterLab's half-width preview
 # (margin 0, minScale 0.2); notebooks/rise.css holds JupyterLab's notebook to that size
