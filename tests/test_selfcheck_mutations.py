@@ -125,6 +125,12 @@ def sgd_variant(sign=-1.0, divide=True, zero=True, no_grad=True, rebind=False, f
     return sgd
 
 
+def sgd_data_assign(params, lr, batch_size):  # right: new storage, but the model's parameter holds it
+    for p in params:
+        p.data = p.data - lr * p.grad / batch_size
+        p.grad.zero_()
+
+
 def sgd_add_(params, lr, batch_size):  # right: torch's in-place add with alpha
     for p in params:
         p.data.add_(p.grad, alpha=-lr / batch_size)
@@ -782,6 +788,7 @@ CORRECT = [
     ("accuracy", "eq-sum-item", lambda y_hat, y: (y_hat.reshape(len(y), -1).argmax(1) if y_hat.dim() > 1 else
                                                   y_hat.long()).eq(y).sum().item()),
     ("sgd", "d2lcore", d2l.sgd), ("sgd", "book", book_sgd), ("sgd", "data.add_", sgd_add_),
+    ("sgd", "data-assign", sgd_data_assign),
     ("data_iter", "book", book_data_iter), ("data_iter", "randperm-split", data_iter_randperm),
     ("squared_loss", "d2lcore", d2l.squared_loss), ("squared_loss", "book",  # D2L 3.2.4
                                                     lambda y_hat, y: (y_hat - y.reshape(y_hat.shape)) ** 2 / 2),

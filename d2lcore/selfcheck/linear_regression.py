@@ -6,7 +6,8 @@ from ._runner import expect as _expect, run as _run, shape_of, takes_implementat
 
 @takes_implementations(1)
 def check_sgd(sgd):
-    """Check sgd(params, lr, batch_size): in place, mean gradient (divided by batch_size), grads zeroed."""
+    """Check sgd(params, lr, batch_size): the parameters themselves updated, mean gradient (divided by
+    batch_size), grads zeroed."""
     def setup():
         w = torch.tensor([1.0, 2.0], requires_grad=True)
         (w * torch.tensor([4.0, 8.0])).sum().backward()  # grad = [4, 8], a sum over a batch of 4
@@ -37,13 +38,17 @@ def check_sgd(sgd):
                 f"with grad [4, 8], lr 0.5 and batch_size 4 the new w must be [1 - 0.5*4/4, 2 - 0.5*8/4] = "
                 f"[0.5, 1.0], got {got}." + cause)
 
-    def in_place():
+    def updates_the_parameters():
         w = setup()
-        before = w.data_ptr()
         sgd([w], 0.5, 4)
-        _expect(w.data_ptr() == before and w.is_leaf and w.requires_grad and w.detach().tolist() != [1.0, 2.0],
-                "w must be updated in place (param -= ...) under torch.no_grad(); "
-                "param = param - ... only rebinds a local name and leaves the model unchanged.")
+        # the model holds w itself: w must keep being a parameter autograd tracks. Its storage may change
+        # (param.data = param.data - ... works too), which is why the data pointer is not compared.
+        _expect(w.is_leaf and w.requires_grad and w.detach().tolist() != [1.0, 2.0],
+                f"after the step w must hold new values and still be a parameter autograd tracks (a leaf with "
+                f"requires_grad=True), got values {w.detach().tolist()}, is_leaf={w.is_leaf}, "
+                f"requires_grad={w.requires_grad}. Update it in place inside torch.no_grad() (param -= ...), "
+                f"without detach_() or requires_grad_(False); param = param - ... only rebinds a local name "
+                f"and leaves the model unchanged.")
 
     def zeroes_grad():
         w = setup()
@@ -52,7 +57,7 @@ def check_sgd(sgd):
                 f"after the step the gradient must be zero (backward() adds to .grad), got "
                 f"{None if w.grad is None else w.grad.tolist()}. Hint: param.grad.zero_().")
 
-    return _run("sgd", [("divides by batch_size", divides_by_batch_size), ("updates in place", in_place),
+    return _run("sgd", [("divides by batch_size", divides_by_batch_size), ("updates the model's own tensors", updates_the_parameters),
                         ("zeroes the gradients", zeroes_grad)])
 
 
