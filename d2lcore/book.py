@@ -50,7 +50,8 @@ predict_ch3 = predict
 def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
     """The book's train_ch3: trains where the model already is (it moves nothing, as the book's
     does not: a pasted cell's own CPU tensors keep working on a GPU machine), draws train loss,
-    train and test accuracy live (y range 0.3-0.9), returns None, and asserts what the book
+    train and test accuracy live (d2l.train's figure and, when a person watches, its progress bar),
+    returns None, and asserts what the book
     asserts after the last epoch."""
     device = model_device(net) if isinstance(net, nn.Module) else None
     h = train(net, train_iter, test_iter, loss, num_epochs, updater, device)
