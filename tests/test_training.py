@@ -1,3 +1,4 @@
+import re
 import types
 
 import matplotlib.pyplot as plt
@@ -195,6 +196,43 @@ def test_a_planted_nan_in_the_data_is_named_also_when_the_failing_batch_is_gone(
     guard = FiniteGuard(1, [(X[:50], y[:50])])
     with pytest.raises(d2l.NonFiniteLossError, match=r"If the data may hold nan or inf, check them too"):
         guard._look(1, losses[1:2], torch.tensor(False))
+
+
+@pytest.mark.parametrize("bad_step", [21, 40])  # found 16 steps at a time; or by finish() at the epoch's end
+def test_off_the_cpu_the_losses_checked_in_batches_still_name_the_first_bad_step(monkeypatch, bad_step):
+    # a GPU's path, taken here on the CPU: the losses are kept and checked every 16 steps, not one by one
+    monkeypatch.setattr("d2lcore.infra.guards.FiniteGuard.at_once", False)
+    X, y = _blobs(800)
+    X[(bad_step - 1) * 20 + 5, 0] = float("nan")  # one value in the batch of that step (20 a batch, in order)
+    net = nn.Linear(2, 3)
+    with pytest.raises(d2l.NonFiniteLossError, match=rf"epoch 2, step {bad_step} of 40; training stopped. The "
+                                                     r"training data's .*\(1 of 1600 values\) are nan or inf"):
+        d2l.train_epoch(net, d2l.TensorLoader(X, y, 20), nn.CrossEntropyLoss(),
+                        torch.optim.SGD(net.parameters(), lr=0.1), epoch=2)
+
+
+def test_off_the_cpu_a_diverging_run_is_stopped_within_16_steps_and_a_finite_one_is_not(monkeypatch):
+    X, y = _blobs(800)
+    runs, named = {}, {}
+    for at_once in (None, False):  # the CPU's check at every step, then the batched one
+        monkeypatch.setattr("d2lcore.infra.guards.FiniteGuard.at_once", at_once)
+        torch.manual_seed(0)
+        net = nn.Linear(2, 3)
+        runs[at_once] = d2l.train_epoch(net, d2l.TensorLoader(X, y, 20), nn.CrossEntropyLoss(),
+                                        torch.optim.SGD(net.parameters(), lr=0.1))
+        steps = []
+        updater = d2l.as_updater(torch.optim.SGD(net.parameters(), lr=1e38))  # overflows at once
+        with pytest.raises(d2l.NonFiniteLossError, match=r"epoch 1, step \d+ of 40; training stopped. Likely "
+                                                         r"causes: the learning rate") as e:
+            d2l.train_epoch(net, d2l.TensorLoader(X, y, 20), nn.CrossEntropyLoss(),
+                            lambda n: steps.append(n) or updater(n))
+        bad = int(re.search(r"step (\d+) of", str(e.value))[1])
+        named[at_once] = bad
+        # the CPU stops before the bad step's update; batched, the steps go on until steps 1-16 are read, at
+        # step 16 before its update
+        assert len(steps) == (bad - 1 if at_once is None else 15), (bad, len(steps))
+    assert runs[None] == runs[False]  # the check does not change what is trained
+    assert named[None] == named[False] <= 16  # ... nor which step is named
 
 
 def test_clip_grad_norm_of_zero_or_less_is_refused():

@@ -239,6 +239,8 @@ class FiniteGuard:
     the data is then named as the cause instead of the learning rate.
     """
 
+    at_once = None  # None: check each step at once on the CPU only; False: batch the checks anywhere (tests)
+
     def __init__(self, epoch, batches, every=16):
         self.epoch, self.num_steps = epoch, len(batches) if hasattr(batches, "__len__") else None
         self.batches, self.every = batches, every
@@ -250,7 +252,7 @@ class FiniteGuard:
     def check(self, l, X=None, y=None):
         self.step += 1
         l = l.detach()
-        if l.device.type == "cpu":
+        if l.device.type == "cpu" if self.at_once is None else self.at_once:
             if not math.isfinite((l.sum() if l.dim() else l).item()):
                 self._raise(self.step, [("inputs X", X), ("labels y", y)])
             return
