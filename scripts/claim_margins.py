@@ -20,7 +20,9 @@ after the last cell. Each run is made under several CPU kernel profiles, each in
 and prints, per claim, the threshold and the worst and best value over seeds x profiles. A claim
 holds with margin when its worst value is well inside the threshold. Not part of the test run
 (it trains ~50 models per seed and profile); run it after changing a claim or its setting, and
-put the table into TABLE_DOC (--write does).
+put the table into TABLE_DOC (--write does; after a run of some lessons, --only, it replaces only
+their rows, and only when the run has the table's seeds and profiles; --load of several saved runs
+combines them).
 
     .venv/bin/python scripts/claim_margins.py                  # 5 seeds x 5 profiles
     .venv/bin/python scripts/claim_margins.py --only 11 12 --seeds 3 --profiles ref 1t
@@ -231,18 +233,44 @@ def table(results):
         lines.append(f"| {claim.lesson} | {what} | {claim.op} {fmt(claim.threshold)} | {fmt(worst)} | "
                      f"{fmt(best)} | {held}/{len(values)} |")
     seeds = sorted({r["seed"] for r in results})
-    profiles = list(dict.fromkeys(r["profile"] for r in results))
+    profiles = sorted({r["profile"] for r in results}, key=lambda p: list(PROFILES).index(p) if p in PROFILES else len(PROFILES))
     lines.append(f"\n{len(seeds)} seeds x {len(profiles)} profiles ({', '.join(profiles)}); "
                  f"{failing} claim(s) fail somewhere.")
     return "\n".join(lines), failing
 
 
-def write_table(text):
-    """Replace the table in TABLE_DOC (from its header row to its summary line) with `text`."""
+def write_table(text, lessons):
+    """Put `text`'s rows for `lessons` into TABLE_DOC's table, in CLAIMS' order, keeping the other lessons'
+    rows as documented: a re-measure of some lessons needs the same seeds and profiles as the table's."""
     doc = TABLE_DOC.read_text(encoding="utf-8")
     start = doc.index("| lesson | claim | threshold |")
     end = doc.index("claim(s) fail somewhere.", start) + len("claim(s) fail somewhere.")
-    TABLE_DOC.write_text(doc[:start] + text + doc[end:], encoding="utf-8")
+    old_rows, old_summary = _rows(doc[start:end])
+    new_rows, summary = _rows(text)
+    runs = summary.split(";")[0]
+    if set(lessons) != {c.lesson for c in CLAIMS} and runs != old_summary.split(";")[0]:
+        sys.exit(f"{TABLE_DOC.name} has {old_summary.split(';')[0]}; this run has {runs}: measure the same "
+                 f"seeds and profiles, or every lesson")
+    rows = []
+    for c in CLAIMS:
+        key = (c.lesson, c.what.replace("|", "\\|"))
+        row = new_rows.get(key) if c.lesson in lessons else old_rows.get(key)
+        if row is None:
+            sys.exit(f"{TABLE_DOC.name} has no row for lesson {c.lesson}'s claim {c.what!r}: measure lesson {c.lesson}")
+        rows.append(row)
+    failing = sum(held != total for held, total in (r.rstrip(" |").rsplit(" | ", 1)[1].split("/") for r in rows))
+    lines = text.splitlines()[:2] + rows + ["", f"{runs}; {failing} claim(s) fail somewhere."]
+    TABLE_DOC.write_text(doc[:start] + "\n".join(lines) + doc[end:], encoding="utf-8")
+
+
+def _rows(table_text):
+    """{(lesson, claim as written): row} of a printed table, and its summary line."""
+    rows = {}
+    for line in table_text.splitlines():
+        if line.startswith("| ") and not line.startswith(("| lesson |", "|---")):
+            lesson, what = line[2:].split(" | ")[:2]
+            rows[lesson, what] = line
+    return rows, table_text.strip().splitlines()[-1]
 
 
 def main():
@@ -267,7 +295,7 @@ def main():
     text, failing = table(results)
     print(text)
     if args.write:
-        write_table(text)
+        write_table(text, {r["lesson"] for r in results})
     return 1 if failing else 0
 
 

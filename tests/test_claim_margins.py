@@ -128,6 +128,27 @@ def test_table_counts_a_claim_that_fails_in_one_run(monkeypatch):
     assert "2 seeds x 2 profiles (ref, 1t)" in text
 
 
+def test_writing_some_lessons_keeps_the_other_lessons_rows(monkeypatch, tmp_path):
+    claims = [cm.Claim("98", "loss", "loss", "<", 1, ""), cm.Claim("99", "acc", "acc", ">", 0.8, ""),
+              cm.Claim("99", "steps", "steps", "<=", 10, "")]
+    monkeypatch.setattr(cm, "CLAIMS", claims)
+    doc = tmp_path / "claims.md"
+    monkeypatch.setattr(cm, "TABLE_DOC", doc)
+    rows = [{"lesson": l, "seed": s, "profile": "ref", "values": v} for s in (0, 1)
+            for l, v in [("98", {"loss": 0.5}), ("99", {"acc": 0.9, "steps": 3})]]
+    doc.write_text("# Claims\n\n" + cm.table(rows)[0] + "\n\nMore prose.\n")
+    # lesson 99 re-measured: one run of its acc claim now fails; lesson 98's row stays as it was
+    again = [{"lesson": "99", "seed": s, "profile": "ref", "values": {"acc": a, "steps": 4}} for s, a in [(0, 0.7), (1, 0.95)]]
+    cm.write_table(cm.table(again)[0], {"99"})
+    text = doc.read_text()
+    assert "| 98 | loss | < 1 | 0.5 | 0.5 | 2/2 |\n| 99 | acc | > 0.8 | 0.7 | 0.95 | 1/2 |\n| 99 | steps | <= 10 | 4 | 4 | 2/2 |" in text
+    assert "2 seeds x 1 profiles (ref); 1 claim(s) fail somewhere.\n\nMore prose.\n" in text
+    assert text.startswith("# Claims\n\n| lesson | claim |")
+    # other seeds or profiles than the table's would mix two kinds of rows: refused
+    with pytest.raises(SystemExit, match="has 2 seeds x 1 profiles .* this run has 1 seeds x 1 profiles"):
+        cm.write_table(cm.table(again[:1])[0], {"99"})
+
+
 def test_profiles_cover_every_kernel_level_and_thread_count():
     levels = {p.get("ATEN_CPU_CAPABILITY", "best") for p in cm.PROFILES.values()}
     threads = {p["OMP_NUM_THREADS"] for p in cm.PROFILES.values()}
