@@ -7,10 +7,17 @@ device=...)`, a `TensorLoader`), each followed by the held-out accuracy after ev
 (a) the bare loop: forward, mean cross-entropy, zero_grad, backward, SGD step;
 (b) the bare loop that also keeps what `d2l.train` reports: the epoch's summed training loss and
     correct predictions, as device tensors read once per epoch (lesson 04's metric line);
-(c) `d2l.train` with no figure (and no progress bar: none is shown headless), which is lesson 04's
-    loop with its marked lines: the optimizer adapted to `updater(batch_size)`, the guards.
+(c) lesson 04's loop itself, unguarded: the summed loss's backward(), the optimizer adapted to
+    `updater(batch_size)` (`d2l.as_updater`), the metric line, evaluation by `d2l.evaluate_accuracy`:
+    the least any trainer that is lesson 04's loop can cost;
+(d) `d2l.train` with no figure (and no progress bar: none is shown headless), which is (c) plus its
+    marked lines: the guards, the device, the history;
+(e) a design not taken, for comparison: (c) with its metrics counted once per epoch instead of at
+    every step (each step's loss, scores and labels kept, as references; one stack, cat, argmax,
+    compare and sum at the epoch's end), which saves four operations a step (four kernel launches on
+    a GPU) at the price of keeping an epoch's scores.
 Softmax regression (784 -> 10) and an MLP (784-256-10), lr 0.1. Each side is timed `--repeats`
-times, rotating, best of each; the ratios are over (a) and over (b).
+times, rotating, best of each; the ratios are (d) over (a), (b) and (c), and (c) and (e) over (a).
 
 It also counts the operations of one training step, beyond views: aten operations dispatched
 (each one is at least one kernel launch on a GPU), and on CUDA the kernels `torch.profiler` saw.
@@ -74,6 +81,41 @@ def bare_with_metrics(net, train_iter, test_iter, epochs, lr):
     return acc
 
 
+def lesson_04_loop(net, train_iter, test_iter, epochs, lr):
+    loss = nn.CrossEntropyLoss(reduction="sum")
+    updater = d2l.as_updater(torch.optim.SGD(net.parameters(), lr=lr))
+    for _ in range(epochs):
+        metric = d2l.Accumulator(3)
+        for X, y in train_iter:
+            y_hat = net(X)
+            l = loss(y_hat, y)
+            l.sum().backward()
+            updater(X.shape[0])
+            metric.add(l.sum().detach(), d2l.accuracy(y_hat.detach(), y), y.numel())
+        train_loss, train_acc = metric[0] / metric[2], metric[1] / metric[2]
+        acc = d2l.evaluate_accuracy(net, test_iter)
+    return acc
+
+
+def lesson_04_loop_counted_per_epoch(net, train_iter, test_iter, epochs, lr):
+    loss = nn.CrossEntropyLoss(reduction="sum")
+    updater = d2l.as_updater(torch.optim.SGD(net.parameters(), lr=lr))
+    for _ in range(epochs):
+        kept = []
+        for X, y in train_iter:
+            y_hat = net(X)
+            l = loss(y_hat, y)
+            l.sum().backward()
+            updater(X.shape[0])
+            kept.append((l.detach(), y_hat.detach(), y))
+        losses, scores, labels = zip(*kept)
+        labels = torch.cat(labels)
+        train_loss = float(torch.stack(losses).sum(dtype=torch.float64)) / len(labels)
+        train_acc = float(d2l.accuracy(torch.cat(scores), labels)) / len(labels)
+        acc = d2l.evaluate_accuracy(net, test_iter)
+    return acc
+
+
 def with_d2l(net, train_iter, test_iter, epochs, lr):
     opt = torch.optim.SGD(net.parameters(), lr=lr)
     history = d2l.train(net, train_iter, test_iter, nn.CrossEntropyLoss(), epochs, opt,
@@ -81,7 +123,8 @@ def with_d2l(net, train_iter, test_iter, epochs, lr):
     return history["test_acc"][-1]
 
 
-SIDES = {"bare": bare, "bare + metrics": bare_with_metrics, "d2l.train": with_d2l}
+SIDES = {"bare": bare, "bare + metrics": bare_with_metrics, "lesson 04's loop": lesson_04_loop, "d2l.train": with_d2l,
+         "counted per epoch": lesson_04_loop_counted_per_epoch}
 
 
 class CountOps(TorchDispatchMode):
@@ -133,6 +176,9 @@ def timed(fn, *args):
     return time.perf_counter() - start, result
 
 
+LOOP = "lesson 04's loop"
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--epochs", type=int, default=3)
@@ -151,13 +197,16 @@ def main():
         accs = {}
         order = list(SIDES)
         for r in range(args.repeats):
-            for side in order[r % 3:] + order[:r % 3]:  # rotated: no side always runs first
+            for side in order[r % len(order):] + order[:r % len(order)]:  # rotated: no side always runs first
                 t, accs[side] = timed(SIDES[side], model(kind, r, device), train_iter, test_iter, args.epochs, 0.1)
                 times[side].append(t)
         best = {side: min(t) for side, t in times.items()}
         print(f"{kind:8s} " + "   ".join(f"{side} {t:5.2f} s" for side, t in best.items())
               + f"   d2l.train / bare {best['d2l.train'] / best['bare']:.3f}x"
-              + f"   / bare + metrics {best['d2l.train'] / best['bare + metrics']:.3f}x")
+              + f"   / bare + metrics {best['d2l.train'] / best['bare + metrics']:.3f}x"
+              + f"   / lesson 04's loop {best['d2l.train'] / best[LOOP]:.3f}x"
+              + f"   (lesson 04's loop / bare {best[LOOP] / best['bare']:.3f}x, counted per epoch / bare "
+                f"{best['counted per epoch'] / best['bare']:.3f}x)")
         counts = {side: ops_per_step(SIDES[side], kind, train_iter, test_iter, device) for side in SIDES}
         print(f"{'':8s} per training step: " + "   ".join(
             f"{side} {ops:.1f} ops" + ("" if kernels is None else f", {kernels:.1f} CUDA kernels")
