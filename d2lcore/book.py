@@ -51,8 +51,7 @@ def train_ch3(net, train_iter, test_iter, loss, num_epochs, updater):
     """The book's train_ch3: trains where the model already is (it moves nothing, as the book's
     does not: a pasted cell's own CPU tensors keep working on a GPU machine), draws train loss,
     train and test accuracy live (d2l.train's figure and, when a person watches, its progress bar),
-    returns None, and asserts what the book
-    asserts after the last epoch."""
+    returns None, and asserts what the book asserts after the last epoch."""
     device = model_device(net) if isinstance(net, nn.Module) else None
     h = train(net, train_iter, test_iter, loss, num_epochs, updater, device)
     train_loss, train_acc, test_acc = h["train_loss"][-1], h["train_acc"][-1], h["test_acc"][-1]

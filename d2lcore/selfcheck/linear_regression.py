@@ -57,7 +57,8 @@ def check_sgd(sgd):
                 f"after the step the gradient must be zero (backward() adds to .grad), got "
                 f"{None if w.grad is None else w.grad.tolist()}. Hint: param.grad.zero_().")
 
-    return _run("sgd", [("divides by batch_size", divides_by_batch_size), ("updates the model's own tensors", updates_the_parameters),
+    return _run("sgd", [("divides by batch_size", divides_by_batch_size),
+                        ("updates the model's own tensors", updates_the_parameters),
                         ("zeroes the gradients", zeroes_grad)])
 
 
