@@ -456,8 +456,7 @@ def test_a_slideshow_fits_the_screen_and_its_first_live_cell_runs_on_a_fresh_ker
     # then every slide, from the first: none may be taller than the screen, but for a slide of one
     # long cell (a traceback), which RISE scrolls
     page.keyboard.press("Escape")
-    page.keyboard.press("Home")
-    page.wait_for_timeout(500)
+    _back_to_the_title_slide(page)  # the walk below names slides by their place from the first
     tall = []
     for i, cells in enumerate(_slides(ROOT / "notebooks" / lesson)):
         now = _present(page)
