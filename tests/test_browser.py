@@ -509,18 +509,17 @@ def _back_to_the_title_slide(page):
     """Home, as a presenter would; if the title slide is not shown then (seen twice in CI under load,
     never alone: the last slide stayed shown through five Homes), go by the slide's address, which
     reveal.js keeps in the URL (#/slide-0-0), and warn with what had the keyboard."""
-    from playwright.sync_api import TimeoutError as PlaywrightTimeout
     page.keyboard.press("Home")
     try:
         page.wait_for_function(TITLE_SHOWN, timeout=5000)
         return
-    except PlaywrightTimeout:
+    except sync_api.TimeoutError:
         state = page.evaluate(SLIDESHOW_STATE)
     warnings.warn(f"Home did not bring the slideshow back to its title slide ({state}); going by the URL")
     page.evaluate("() => { document.activeElement?.blur(); location.hash = '#/slide-0-0'; }")
     try:
         page.wait_for_function(TITLE_SHOWN, timeout=10000)
-    except PlaywrightTimeout:
+    except sync_api.TimeoutError:
         raise AssertionError(f"neither Home nor #/slide-0-0 brought back the title slide: "
                              f"{state} then {page.evaluate(SLIDESHOW_STATE)}") from None
 
