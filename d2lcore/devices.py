@@ -31,3 +31,14 @@ def try_all_gpus():
     if num_gpus():
         return [torch.device(f"cuda:{i}") for i in range(num_gpus())]
     return [torch.device("mps")] if _mps() else [cpu()]
+
+
+def to_device(X, y, device):
+    """A batch (X, y) moved to `device`, as d2l.train and evaluate_accuracy move each batch.
+
+    Towards a GPU the copy does not wait (it overlaps the previous step's work, and the GPU runs it
+    before the kernels that read it). Towards the CPU it must wait: a CPU tensor read before a
+    non-blocking copy from the GPU has landed holds whatever was in its memory, with no error.
+    """
+    non_blocking = torch.device(device).type != "cpu"
+    return X.to(device, non_blocking=non_blocking), y.to(device, non_blocking=non_blocking)

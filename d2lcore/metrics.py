@@ -1,9 +1,10 @@
 """Classification accuracy (lesson 04, "Classification accuracy"), counted on the device."""
 import torch
-from torch import nn
 
+from .devices import to_device
 from .infra.device_errors import explain_device_errors, model_device
 from .infra.guards import guard_finite_inputs, guard_predictions, guard_some_examples, input_checksum
+from .infra.modes import eval_mode
 from .utils import Accumulator
 
 
@@ -26,27 +27,21 @@ def evaluate_accuracy(net, data_iter, device=None):
 
     Beyond the lesson's loop: batches go to `device` (default: where the model's parameters
     are; for a plain function, where the data are), and a module is put in eval mode (dropout
-    off, batch norm's running statistics) for the pass. Unlike the book's, the mode is restored
-    afterwards, even when interrupted: a model evaluated mid-training keeps training as before.
+    off, batch norm's running statistics) for the pass. Unlike the book's, each submodule's mode is
+    restored afterwards, even when interrupted: a model evaluated mid-training keeps training as
+    before, and a layer frozen with `.eval()` stays frozen.
     Inputs that hold nan or inf are refused (ValueError): their predictions would be arbitrary. The
     check is one sum per batch, kept on the device and read once at the end.
     """
     device = device or model_device(net)
-    was_training = isinstance(net, nn.Module) and net.training
-    if isinstance(net, nn.Module):
-        net.eval()
     metric = Accumulator(2)  # correct predictions, predictions
     checksums = []  # one sum per batch, nan/inf if an input is: kept on the device, read once at the end
-    try:
-        with torch.no_grad(), explain_device_errors(net, device=device):
-            for X, y in data_iter:
-                if device is not None:
-                    X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
-                metric.add(accuracy(net(X), y), y.numel())
-                checksums.append(input_checksum(X))
-    finally:
-        if isinstance(net, nn.Module):
-            net.train(was_training)
+    with torch.no_grad(), eval_mode(net), explain_device_errors(net, device=device):
+        for X, y in data_iter:
+            if device is not None:
+                X, y = to_device(X, y, device)
+            metric.add(accuracy(net(X), y), y.numel())
+            checksums.append(input_checksum(X))
     guard_some_examples(metric[1], data_iter, "evaluate_accuracy's data_iter (in d2l.train: test_iter)")
     guard_finite_inputs(checksums)
     return metric[0] / metric[1]

@@ -1,11 +1,11 @@
 """Static plots: the book's `plot`, `show_images` and `predict_ch3` (as `predict`), and run comparisons."""
 import matplotlib.pyplot as plt
 import torch
-from torch import nn
 
 from .fashion_mnist import get_fashion_mnist_labels
 from .infra.device_errors import explain_device_errors, model_device
 from .infra.guards import guard_count
+from .infra.modes import eval_mode
 
 
 def set_figsize(figsize=(3.5, 2.5)):
@@ -116,8 +116,8 @@ def plot_histories(histories, key="test_acc", ylabel=None, **kwargs):
 def predict(net, test_iter, n=6, device=None):
     """Show the first `n` Fashion-MNIST images of `test_iter` titled true / predicted (the book's predict_ch3).
 
-    Batches go where the model is (or to `device`); a module is put in eval mode. n is at most
-    the first batch's size.
+    Batches go where the model is (or to `device`); a module is in eval mode for the prediction,
+    and each submodule's mode is restored afterwards. n is at most the first batch's size.
     """
     X, y = next(iter(test_iter))
     if guard_count("n", n, "how many images to show") > len(y):  # else a reshape error naming no n
@@ -126,9 +126,7 @@ def predict(net, test_iter, n=6, device=None):
     device = device or model_device(net)
     if device is not None:
         X, y = X.to(device), y.to(device)
-    if isinstance(net, nn.Module):
-        net.eval()
-    with torch.no_grad(), explain_device_errors(net, device=device):
+    with torch.no_grad(), eval_mode(net), explain_device_errors(net, device=device):
         preds = net(X).argmax(dim=1)
     trues, guesses = get_fashion_mnist_labels(y[:n]), get_fashion_mnist_labels(preds[:n])
     titles = [f"{t}\n{p}" for t, p in zip(trues, guesses)]

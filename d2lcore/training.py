@@ -12,7 +12,7 @@ import torch
 from torch import nn
 
 from .animator import Animator
-from .devices import try_gpu
+from .devices import to_device, try_gpu
 from .infra.device_errors import explain_device_errors, model_device
 from .infra.guards import (FiniteGuard, NonFiniteLossError, guard_clip_grad_norm, guard_optimizer_matches,
                            guard_scheduler_matches, guard_some_examples, guard_train_device, guard_trainable,
@@ -100,8 +100,8 @@ def train_epoch(net, train_iter, loss, updater, device=None, *, epoch=1):
     with explain_device_errors(net, loss, device), progress_bar(loader, epoch) as train_iter:
         loss = summed_loss(loss)  # + l.sum() is the batch's summed loss whatever the loss's reduction
         for X, y in train_iter:
-            if device is not None:  # + non_blocking: the copy overlaps the previous step's work
-                X, y = X.to(device, non_blocking=True), y.to(device, non_blocking=True)
+            if device is not None:  # + to a GPU without waiting: the copy overlaps the previous step's work
+                X, y = to_device(X, y, device)  # +
             y_hat = net(X)
             l = loss(y_hat, y)
             finite.check(l, X, y)  # +

@@ -53,3 +53,44 @@ def test_set_seed_seeds_the_gpu_too():
     a = torch.rand(4, device="cuda")
     d2l.set_seed(7)
     assert torch.equal(a, torch.rand(4, device="cuda"))
+
+
+class _RecordCopies(torch.overrides.TorchFunctionMode):
+    """Records (target device, non_blocking) of every Tensor.to call."""
+
+    def __init__(self):
+        super().__init__()
+        self.copies = []
+
+    def __torch_function__(self, func, types, args=(), kwargs=None):
+        kwargs = kwargs or {}
+        if func is torch.Tensor.to:
+            self.copies.append((str(args[1]), kwargs.get("non_blocking", False)))
+        return func(*args, **kwargs)
+
+
+def test_batches_copied_to_the_cpu_wait_for_the_copy_and_to_a_gpu_do_not():
+    # a CPU tensor read before a non-blocking copy from a GPU has landed holds garbage, with no error
+    X, y = torch.ones(4, 2), torch.tensor([0, 1, 0, 1])
+    with _RecordCopies() as rec:
+        devices.to_device(X, y, "cpu")
+        devices.to_device(X, y, torch.device("cpu"))
+        devices.to_device(X, y, "meta")  # stands for a GPU: any device but the CPU
+    assert rec.copies == [("cpu", False)] * 2 + [("cpu", False)] * 2 + [("meta", True)] * 2
+
+
+def test_training_and_evaluation_move_batches_with_to_device(monkeypatch):
+    moved = []
+    real = devices.to_device
+
+    def spy(X, y, device):
+        moved.append(str(device))
+        return real(X, y, device)
+
+    monkeypatch.setattr(d2l.training, "to_device", spy)
+    monkeypatch.setattr(d2l.metrics, "to_device", spy)
+    net = torch.nn.Linear(2, 2)
+    data = [(torch.ones(4, 2), torch.tensor([0, 1, 0, 1]))]
+    d2l.train(net, data, data, torch.nn.CrossEntropyLoss(), 1, torch.optim.SGD(net.parameters(), lr=0.1),
+              device="cpu", animate=False)
+    assert moved == ["cpu", "cpu"]  # one training batch, one held-out batch

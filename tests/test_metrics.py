@@ -37,6 +37,18 @@ def test_evaluate_accuracy_over_all_batches_in_eval_mode_then_restores_the_mode(
     assert not net.training
 
 
+def test_evaluate_accuracy_gives_each_layer_back_its_own_mode():
+    # net.train(was_training) would put a batch norm frozen for fine-tuning back to updating its statistics
+    net = nn.Sequential(nn.Linear(2, 2), nn.BatchNorm1d(2), nn.Dropout(0.5))
+    net.train()
+    net[1].eval()
+    seen = []
+    net[2].register_forward_pre_hook(lambda m, args: seen.append(m.training))
+    d2l.evaluate_accuracy(net, _batches(torch.randn(6, 2), torch.tensor([0, 1] * 3), 3))
+    assert seen == [False, False]  # the pass itself was in eval mode
+    assert [m.training for m in net] == [True, False, True]
+
+
 def test_evaluate_accuracy_works_with_a_plain_function():
     X, y = torch.eye(3), torch.tensor([0, 1, 0])
     assert d2l.evaluate_accuracy(lambda X: X, _batches(X, y, 2)) == pytest.approx(2 / 3)

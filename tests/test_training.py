@@ -305,6 +305,16 @@ def test_predict_titles_images_with_true_and_predicted_labels():
     assert titles == ["t-shirt\nankle boot", "trouser\nankle boot", "pullover\nankle boot"]
 
 
+def test_predict_gives_the_model_back_in_the_mode_it_was_in():
+    # the book's predict_ch3 switches no mode; one that left eval on would train on without dropout, silently
+    net = nn.Sequential(nn.Flatten(), nn.Linear(784, 10), nn.Dropout(0.5), nn.BatchNorm1d(10))
+    net.train()
+    net[3].eval()  # a batch norm the student froze
+    d2l.predict(net, [(torch.rand(4, 1, 28, 28), torch.tensor([0, 1, 2, 3]))], n=2)
+    plt.close("all")
+    assert [m.training for m in net] == [True, True, True, False]
+
+
 @pytest.mark.skipif(not torch.cuda.is_available(), reason="needs a CUDA GPU")
 def test_train_epoch_on_a_gpu_does_not_synchronise_per_step():
     import warnings
