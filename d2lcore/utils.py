@@ -13,25 +13,46 @@ class Accumulator:
     device: `add` only keeps it (no kernel, no wait for the GPU), and reading `acc[i]` (typically
     once per epoch) sums what was kept, in one stack and one sum, and is the one sync. Totals are
     float64 (float32 on Apple's MPS, which has no float64), so many float32 batches lose no digits.
+    A kept tensor is summed with the value it had when added: a parameter (which an optimizer
+    changes in place) is copied when added, and a tensor changed in place after it was added
+    (`+=`, `.add_`) makes reading fail, saying so, rather than sum its new value.
     """
 
     def __init__(self, n):
         self.data = [[] for _ in range(n)]  # per quantity: what was added since it was last summed
+        self.versions = [[] for _ in range(n)]  # per quantity: (tensor, its in-place version when added)
 
     def add(self, *args):
         if len(args) != len(self.data):  # zip would silently drop the extra values
             raise ValueError(f"Accumulator({len(self.data)}).add expects {len(self.data)} values, got {len(args)}")
-        for kept, b in zip(self.data, args):
-            kept.append(b.detach() if isinstance(b, torch.Tensor) else b)
-        if len(kept) > 4096:  # a very long epoch: keep the memory bounded
-            self.data = [[_total(kept)] for kept in self.data]
+        for kept, versions, b in zip(self.data, self.versions, args):
+            if isinstance(b, torch.Tensor):
+                if b.requires_grad:  # no autograd graph kept alive; a parameter is copied: sgd updates it in place
+                    b = b.detach().clone() if b.is_leaf else b.detach()
+                if not b.is_inference():  # made under torch.inference_mode(): it keeps no version count
+                    versions.append((b, b._version))
+            kept.append(b)
+        if max(len(kept) for kept in self.data) > 4096:  # a very long epoch: keep the memory bounded
+            for i in range(len(self.data)):
+                self._fold(i)
 
     def reset(self):
         self.data = [[] for _ in self.data]
+        self.versions = [[] for _ in self.data]
 
     def __getitem__(self, idx):
-        self.data[idx] = [_total(self.data[idx])]
+        self._fold(idx)
         return float(self.data[idx][0])
+
+    def _fold(self, idx):
+        """Replace quantity idx's kept values by their total, once none was changed since it was added."""
+        for t, version in self.versions[idx]:
+            if t._version != version:
+                raise ValueError(f"Accumulator: a tensor added to quantity {idx} was changed in place after add() "
+                                 f"(+=, .add_, an optimizer's step), so its value when added is gone; add a copy "
+                                 f"(x.clone(), or float(x) as the book does) or a new tensor (x = x + 1)")
+        self.data[idx] = [_total(self.data[idx])]
+        self.versions[idx] = []
 
 
 def _total(values):

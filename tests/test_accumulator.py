@@ -65,3 +65,41 @@ def test_accumulator_sums_float32_tensors_in_float64():
     assert acc[0] == pytest.approx(1000 * float(torch.tensor(0.1)), rel=1e-12)
 
 
+
+
+def test_a_parameter_is_summed_with_the_value_it_had_when_added():
+    # the book's Accumulator floats each value at once; keeping the parameter itself would sum its last value
+    b = torch.zeros((), requires_grad=True)
+    acc = d2l.Accumulator(1)
+    for _ in range(3):
+        with torch.no_grad():
+            b += 1  # as sgd updates it, in place
+        acc.add(b)
+    assert acc[0] == 1 + 2 + 3
+
+
+def test_a_tensor_changed_in_place_after_it_was_added_makes_reading_fail():
+    correct = torch.tensor(2)
+    acc = d2l.Accumulator(2)
+    acc.add(correct, 5)
+    correct += 3  # the sum would silently count 5 for this batch
+    with pytest.raises(ValueError, match="changed in place after add"):
+        acc[0]
+    acc = d2l.Accumulator(1)
+    x = torch.tensor(2.0)
+    acc.add(x)
+    x = x + 1  # a new tensor: the one added is untouched
+    acc.add(x)
+    assert acc[0] == 5.0
+    with torch.inference_mode():  # inference tensors count no versions: kept as they are
+        acc.add(torch.tensor(1.0))
+    assert acc[0] == 6.0
+
+
+def test_a_slot_read_every_step_does_not_let_the_others_grow_without_bound():
+    acc = d2l.Accumulator(3)
+    for _ in range(10000):
+        acc.add(torch.tensor(1.0), torch.tensor(2.0), 1)
+        acc[2]  # one quantity read at every step, the others only at the end
+    assert max(len(kept) for kept in acc.data) <= 4097
+    assert (acc[0], acc[1], acc[2]) == (10000.0, 20000.0, 10000.0)
