@@ -72,3 +72,29 @@ def test_threads_writing_at_once_keep_the_umask_and_the_mode(tmp_path):
         assert len(list(tmp_path.iterdir())) == 200
     finally:
         os.umask(old)
+
+
+def test_a_writer_that_adds_its_own_extension_leaves_the_old_file_and_no_stray(tmp_path):
+    np = pytest.importorskip("numpy")
+    target = tmp_path / "weights.npy"
+    np.save(target, np.arange(5))
+    with pytest.raises(ValueError, match=r"wrote \.weights\.npy\.\w+\.tmp\.npy instead.*open\(tmp, 'wb'\)"):
+        with d2l.infra.atomic_path(target) as tmp:
+            np.save(tmp, np.arange(10))  # writes tmp + '.npy', leaving tmp empty
+    assert np.load(target).tolist() == [0, 1, 2, 3, 4]
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["weights.npy"]
+    with d2l.infra.atomic_path(target) as tmp, open(tmp, "wb") as f:  # the way the message gives
+        np.save(f, np.arange(10))
+    assert np.load(target).tolist() == list(range(10))
+
+
+def test_a_block_that_writes_nothing_does_not_empty_a_file_with_data(tmp_path):
+    target = tmp_path / "notes.txt"
+    target.write_text("kept")
+    with pytest.raises(ValueError, match="nothing was written"):
+        with d2l.infra.atomic_path(target):
+            pass
+    assert target.read_text() == "kept" and sorted(p.name for p in tmp_path.iterdir()) == ["notes.txt"]
+    with d2l.infra.atomic_path(tmp_path / "empty.txt"):  # a new empty file replaces nothing: allowed
+        pass
+    assert (tmp_path / "empty.txt").read_text() == ""

@@ -1,5 +1,6 @@
 """Writing a file so that an interrupted run never leaves a half-written one in its place."""
 import contextlib
+import glob
 import os
 import pathlib
 import secrets
@@ -25,7 +26,9 @@ def atomic_path(path):
 
     The rename is atomic, so readers see the old file or the complete new one, never a partial
     one; a run killed mid-write leaves at most a hidden `.<name>.*.tmp` file. If the block
-    raises, the temporary file is removed and `path` is untouched.
+    raises, the temporary file is removed and `path` is untouched; so it is, with a ValueError, if
+    the block wrote nothing to the temporary path while `path` holds data (or wrote beside it:
+    np.save(tmp, a) writes tmp + '.npy').
 
         with atomic_path(out) as tmp:
             torch.onnx.export(model, args, tmp)
@@ -35,9 +38,25 @@ def atomic_path(path):
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist; create it first "
                                 f"(path.parent.mkdir(parents=True, exist_ok=True))")
     tmp = _new_temporary(path)
+    strays = []
     try:
         yield tmp
+        strays = list(tmp.parent.glob(glob.escape(tmp.name) + "?*"))
+        _refuse_nothing_written(tmp, path, strays)
         os.replace(tmp, path)
     finally:
-        if os.path.exists(tmp):
-            os.remove(tmp)
+        for leftover in [tmp, *strays]:
+            if os.path.exists(leftover):
+                os.remove(leftover)
+
+
+def _refuse_nothing_written(tmp, path, strays):
+    """An empty temporary file must not replace a file that has data, nor stand for data written elsewhere:
+    a writer that adds its own extension (np.save(tmp, a) writes tmp + '.npy') leaves tmp empty."""
+    if os.path.getsize(tmp) or not (strays or path.exists() and path.stat().st_size):
+        return
+    where = (f"; the block wrote {strays[0].name} instead: a writer that adds an extension to a name without it "
+             f"(np.save adds .npy) must be given the open file: with open(tmp, 'wb') as f: np.save(f, a)"
+             if strays else "")
+    raise ValueError(f"nothing was written to the temporary path atomic_path gave ({tmp.name}), so {path} is left "
+                     f"as it was{where}")
