@@ -61,7 +61,7 @@ def plot(X, Y=None, xlabel=None, ylabel=None, legend=None, xlim=None, ylim=None,
     if _has_one_axis(X):
         X = [X]
     if Y is None:
-        X, Y = [[]] * len(X), X
+        X, Y = [[]] * len(X), [_to_plain(y) for y in X]
     elif _has_one_axis(Y):
         Y = [Y]
     else:

@@ -87,4 +87,5 @@ class _Examples(data.Dataset):
         return len(self.loader.labels)
 
     def __getitem__(self, i):
+        i = range(len(self))[i]  # -1 is the last example (images[-1:0] would be empty); out of range: IndexError
         return self.loader._prepare(self.loader.images[i:i + 1])[0], self.loader.labels[i].item()

@@ -22,6 +22,15 @@ def test_plot_one_series_of_y_values_uses_0_to_n_minus_1_as_x():
     assert x == [0, 1, 2] and y == [1.0, 4.0, 9.0]
 
 
+def test_plot_takes_a_list_of_curves_that_require_grad_with_or_without_x():
+    x = torch.arange(3.0)
+    w = torch.tensor(2.0, requires_grad=True)
+    for args in (([w * x, x ** 2],), (x, [w * x, x ** 2])):  # y values only, then x and y
+        d2l.plot(*args)
+        assert [ys for _, ys in _lines(plt.gca())] == [[0.0, 2.0, 4.0], [0.0, 1.0, 4.0]]
+        plt.close("all")
+
+
 def test_plot_several_curves_with_labels_legend_and_size():
     x = torch.arange(0, 3, 1.0, requires_grad=True)  # grad-requiring tensors are fine
     d2l.plot(x, [x ** 2, 2 * x], xlabel="x", ylabel="f(x)", legend=["x^2", "2x"],

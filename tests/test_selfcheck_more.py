@@ -436,6 +436,16 @@ def test_a_check_leaves_the_students_random_streams_untouched():
     assert torch.equal(torch.rand(3), expected[0]) and random.random() == expected[1]
 
 
+def test_a_check_leaves_a_gpus_random_streams_alone(monkeypatch):
+    # the check saves and restores the CPU's stream only: reseeding CUDA's or MPS's would restart the
+    # student's dropout masks and randn(device='cuda') from seed 0 after every check
+    reseeded = []
+    monkeypatch.setattr(torch.cuda, "manual_seed_all", lambda seed: reseeded.append(("cuda", seed)))
+    monkeypatch.setattr(torch.mps, "manual_seed", lambda seed: reseeded.append(("mps", seed)))
+    assert d2l.check_dropout(lesson_dropout)
+    assert reseeded == []
+
+
 def test_a_check_reports_the_same_thing_every_time(capsys):
     reports = []
     for seed in (1, 2):

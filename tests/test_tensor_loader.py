@@ -67,3 +67,14 @@ def test_a_batch_size_that_is_no_positive_int_is_refused_when_the_loader_is_made
             d2l.TensorLoader(*_data(10), bad)
     loader = d2l.TensorLoader(*_data(10), np.int64(4))  # NumPy ints are ints
     assert len(loader) == 3 and "batch_size=4," in repr(loader)
+
+
+def test_dataset_takes_negative_indices_as_python_does():
+    images, labels = torch.arange(5.0).reshape(5, 1, 1, 1), torch.arange(5)
+    examples = d2l.TensorLoader(images, labels, 2).dataset
+    image, label = examples[-1]
+    assert label == 4 and float(image.reshape(())) == 4.0
+    assert examples[-5][1] == 0
+    for out_of_range in (5, -6):
+        with pytest.raises(IndexError):
+            examples[out_of_range]

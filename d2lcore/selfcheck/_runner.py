@@ -105,8 +105,8 @@ def run(name, cases):
     """
     py_state = random.getstate()
     try:
-        with torch.random.fork_rng(devices=[]):
-            torch.manual_seed(0)
+        with torch.random.fork_rng(devices=[]):  # the CPU's stream, the one the checks draw from
+            torch.default_generator.manual_seed(0)  # torch.manual_seed would reseed a GPU's streams too
             random.seed(0)
             return _run_cases(name, cases)
     finally:
