@@ -151,6 +151,17 @@ def test_train_ch3_returns_nothing_and_asserts_what_the_book_asserts():
     plt.close("all")
 
 
+def test_train_ch3_asserts_on_the_validation_accuracy_when_given_a_validation_loader():
+    # d2l.train names the third curve after the loader's split; reading "test_acc" failed after the last epoch
+    X, y = _blobs()
+    train_iter = d2l.TensorLoader(X[:500], y[:500], 50, shuffle=True, seed=0)
+    valid_iter = d2l.TensorLoader(X[500:], y[500:], 50, split="valid")
+    net = nn.Linear(2, 3)
+    assert d2l.train_ch3(net, train_iter, valid_iter, nn.CrossEntropyLoss(reduction="none"), 3,
+                         torch.optim.SGD(net.parameters(), lr=0.1)) is None
+    plt.close("all")
+
+
 def test_train_ch3_trains_where_the_model_is_and_moves_nothing(monkeypatch):
     """The book's train_ch3 moves nothing: a pasted cell that makes tensors on the CPU inside its
     model (the dropout section's `torch.rand(X.shape)` mask) must keep working on a GPU machine.
@@ -187,9 +198,24 @@ def test_predict_ch3_titles_six_images():
 # Fashion-MNIST comes from d2lcore's loader, offline, on the CPU by default as the book's is (the
 # book's scratch weights are made on the CPU).
 
-def test_book_style_softmax_regression_from_scratch():
+FASHION_MNIST_SOURCES = [pathlib.Path(__file__).resolve().parents[2] / "shared" / "data" / "fashion-mnist",
+                         pathlib.Path("/usr/share/datasets/fashion-mnist")]
+
+
+@pytest.fixture(scope="module")
+def fashion_mnist_root(tmp_path_factory):
+    """A private cache folder filled from a local copy of the archives (as tests/test_fashion_mnist.py's
+    `root`): never the internet, never the user's own cache; skipped where no copy exists."""
+    from d2lcore.infra import fashion_mnist_files as fm
+    for d in FASHION_MNIST_SOURCES:
+        if all((d / f"{n}.gz").exists() for n in fm.FILES):
+            return fm.ensure_fashion_mnist(tmp_path_factory.mktemp("fm"), system_dirs=[d], download=False)
+    pytest.skip("no Fashion-MNIST archives")
+
+
+def test_book_style_softmax_regression_from_scratch(fashion_mnist_root):
     d2l.set_seed(0)
-    train_iter, test_iter = d2l.load_data_fashion_mnist(256)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256, root=fashion_mnist_root)
     W = d2l.normal(0, 0.01, size=(784, 10))
     W.requires_grad_(True)
     b = d2l.zeros(10, requires_grad=True)
@@ -205,11 +231,11 @@ def test_book_style_softmax_regression_from_scratch():
     plt.close("all")
 
 
-def test_book_style_mlp_concise():
+def test_book_style_mlp_concise(fashion_mnist_root):
     d2l.set_seed(0)
     net = nn.Sequential(nn.Flatten(), nn.Linear(784, 256), nn.ReLU(), nn.Linear(256, 10))
     net.apply(lambda m: nn.init.normal_(m.weight, std=0.01) if type(m) == nn.Linear else None)
-    train_iter, test_iter = d2l.load_data_fashion_mnist(256)
+    train_iter, test_iter = d2l.load_data_fashion_mnist(256, root=fashion_mnist_root)
     d2l.train_ch3(net, train_iter, test_iter, nn.CrossEntropyLoss(reduction="none"), 10,
                   torch.optim.SGD(net.parameters(), lr=0.1))
     assert d2l.evaluate_accuracy(net, test_iter) > 0.82
