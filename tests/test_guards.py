@@ -5,6 +5,7 @@ One row per mistake: the call, the error, words the message must contain. docs/g
 lists the same mistakes.
 """
 import functools
+import pathlib
 
 import pytest
 import torch
@@ -55,6 +56,22 @@ def _under_no_grad(call):
     return run
 
 
+def _added_then_changed():
+    correct, acc = T(2), d2l.Accumulator(1)
+    acc.add(correct)
+    correct += 3
+    return acc
+
+
+def _atomic_path_writing_nothing():
+    import tempfile
+    with tempfile.TemporaryDirectory() as folder:
+        path = pathlib.Path(folder) / "kept.txt"
+        path.write_text("data")
+        with d2l.infra.atomic_path(path):
+            pass
+
+
 CASES = [
     # labels: uint8/bool index as a mask, (n, 1) picks an (n, n) table, -1 picks the last class
     ("uint8 labels", lambda: d2l.cross_entropy(PROBS, LABELS.to(torch.uint8)), TypeError, "int64 class indices"),
@@ -67,6 +84,8 @@ CASES = [
     # accuracy: one float column would be truncated to class numbers, (n, 1) labels broadcast
     ("(n, 1) float scores", lambda: d2l.accuracy(torch.rand(4, 1), LABELS), ValueError, "one column of scores"),
     ("(n, 1) predictions", lambda: d2l.accuracy(LABELS.reshape(-1, 1), LABELS), ValueError, "table of pairs"),
+    ("scores squeezed to (n,)", lambda: d2l.accuracy(T([0.9, -0.4, 2.3, 0.2]), LABELS), ValueError,
+     "not class numbers, e.g. 0.9"),
     ("(n, 1) labels for accuracy", lambda: d2l.accuracy(SCORES, LABELS.reshape(-1, 1)), ValueError,
      "would broadcast into a table of pairs"),
     # the loss's reduction is stated, never guessed
@@ -92,6 +111,10 @@ CASES = [
                                         animate=False), ValueError, "would erase its weights"),
     # zip would silently drop values; matplotlib would label curves 'l', 'o', 's', 's'
     ("Accumulator.add with too few values", lambda: d2l.Accumulator(2).add(1.0), ValueError, "expects 2 values, got 1"),
+    ("a tensor changed in place after Accumulator.add", lambda: _added_then_changed()[0], ValueError,
+     "changed in place after add()"),
+    ("atomic_path's block writing nothing over a file with data", lambda: _atomic_path_writing_nothing(), ValueError,
+     "nothing was written to the temporary path"),
     ("Animator legend as a string", lambda: d2l.Animator(legend="loss"), TypeError, "one per curve"),
     ("loader of mismatched tensors", lambda: d2l.TensorLoader(SCORES, LABELS[:3], 2), ValueError,
      "same length and device"),
@@ -156,9 +179,14 @@ def test_the_label_mistakes_are_really_silent_without_the_guard():
 
 
 def test_an_optimizer_over_some_of_the_models_parameters_is_fine():
+    torch.manual_seed(0)
     net = nn.Sequential(nn.Linear(3, 3), nn.Linear(3, 3))
+    before = [p.detach().clone() for p in net.parameters()]
     head_only = torch.optim.SGD(net[1].parameters(), lr=0.1)  # fine-tuning a part is legitimate
     d2l.train_epoch(net, [(torch.randn(4, 3), LABELS)], nn.CrossEntropyLoss(), head_only)
+    after = [p.detach() for p in net.parameters()]
+    changed = [not torch.equal(b, a) for b, a in zip(before, after)]
+    assert changed == [False, False, True, True]  # the head's weight and bias stepped, the first layer kept
 
 
 def test_train_on_meta_leaves_the_weights_where_they_were():

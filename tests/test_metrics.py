@@ -17,6 +17,14 @@ def test_accuracy_accepts_predicted_class_indices():
     assert float(d2l.accuracy(torch.tensor([1, 0, 2]), torch.tensor([1, 1, 2]))) == 2
 
 
+def test_accuracy_refuses_scores_squeezed_to_one_value_per_example():
+    # a binary classifier's logits (n,) would be truncated to class numbers: 0.9 -> 0, 2.3 -> 2
+    with pytest.raises(ValueError, match=r"not class numbers, e\.g\. 0\.9.*\(y_hat > 0\)\.long\(\)"):
+        d2l.accuracy(torch.tensor([0.9, -0.4, 2.3, 0.2]), torch.tensor([1, 0, 1, 1]))
+    assert float(d2l.accuracy(torch.tensor([1.0, 0.0, 2.0]), torch.tensor([1, 1, 2]))) == 2  # float class numbers
+    assert float(d2l.accuracy(torch.tensor([0.5, 0.2]), torch.tensor([0.5, 0.3]))) == 1  # float targets: compared
+
+
 def _batches(X, y, bs):
     return [(X[i:i + bs], y[i:i + bs]) for i in range(0, len(y), bs)]
 

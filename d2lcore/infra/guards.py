@@ -37,7 +37,8 @@ def describe(x):
 
 def guard_labels(scores, y):
     """y must be int64 (n,) class indices in [0, q) for scores (n, q); the range only on the CPU
-    (on a GPU reading y would make every step wait; torch's own index check fires there)."""
+    (on a GPU reading y would make every step wait; there CUDA's index assert fires for q, while
+    -1 wraps to the last class, as Python's indexing does)."""
     if y.dtype != torch.int64:
         raise TypeError(f"labels y must be int64 class indices, got {describe(y)}; convert them with y.long()")
     if y.shape != scores.shape[:1]:
@@ -49,9 +50,10 @@ def guard_labels(scores, y):
 
 
 def guard_predictions(y_hat, y):
-    """After the argmax, y_hat must be class predictions of y's shape. A float column against
-    integer labels would be truncated to class numbers (the book's regression cells compare
-    float (n, 1) predictions with float (n, 1) targets: no truncation, so no error)."""
+    """After the argmax, y_hat must be class predictions of y's shape. A float column, or (on the
+    CPU) floats (n,) that are not whole numbers, against integer labels would be truncated to class
+    numbers (the book's regression cells compare float (n, 1) predictions with float (n, 1)
+    targets: no truncation, so no error)."""
     if y_hat.dim() > 1 and y_hat.is_floating_point() and not y.is_floating_point():
         raise ValueError(f"accuracy needs scores (n, q) with q >= 2 classes, or class predictions (n,); "
                          f"got float {describe(y_hat)}: one column of scores names no class (for a binary "
@@ -59,6 +61,13 @@ def guard_predictions(y_hat, y):
     if y_hat.shape != y.shape:
         raise ValueError(f"predictions {tuple(y_hat.shape)} and labels y {tuple(y.shape)} must have the same shape; "
                          f"they would broadcast into a table of pairs")
+    # float class numbers (1., 0., 2.) are predictions; other floats are scores squeezed to (n,), which the
+    # comparison would truncate. Read on the CPU only (on a GPU it would make every step wait)
+    if (y_hat.dim() == 1 and y_hat.is_floating_point() and not y.is_floating_point() and y_hat.device.type == "cpu"
+            and not torch.equal(y_hat, y_hat.round())):
+        raise ValueError(f"accuracy got float predictions (n,) that are not class numbers, e.g. "
+                         f"{float(y_hat[y_hat != y_hat.round()][0]):g}: scores squeezed to (n,)? For a binary "
+                         f"classifier compare (y_hat > 0).long() with y; else pass the (n, q) scores")
 
 
 def summed_loss(loss):
