@@ -27,9 +27,15 @@ def test_synthetic_data_is_repeatable_with_set_seed():
 
 
 def test_synthetic_data_takes_the_books_column_of_weights():
+    true_w, true_b = torch.tensor([[2.0], [-3.4]]), 4.2  # the book's (d, 1) w works too
     d2l.set_seed(1)
-    X, y = d2l.synthetic_data(torch.tensor([[2.0], [-3.4]]), 4.2, 10)  # the book's (d, 1) w works too
-    assert X.shape == (10, 2) and y.shape == (10, 1)
+    X, y = d2l.synthetic_data(true_w, true_b, 1000)
+    assert X.shape == (1000, 2) and y.shape == (1000, 1)
+    residual = y - (X @ true_w + true_b)  # y is X w + b plus N(0, 0.01) noise, as with a (d,) w
+    assert abs(residual.std().item() - 0.01) < 0.001 and abs(residual.mean().item()) < 0.002
+    d2l.set_seed(1)  # and the same data as the same weights as a vector
+    X1, y1 = d2l.synthetic_data(true_w.flatten(), true_b, 1000)
+    torch.testing.assert_close((X, y), (X1, y1))
 
 
 def test_load_array_batches_cover_every_example_once():

@@ -78,3 +78,16 @@ def test_dataset_takes_negative_indices_as_python_does():
     for out_of_range in (5, -6):
         with pytest.raises(IndexError):
             examples[out_of_range]
+
+
+@pytest.mark.parametrize("resize, shape", [(12, (12, 12)), ((6, 3), (6, 3))])  # up, and down where antialiasing shows
+def test_resize_matches_the_books_antialiased_bilinear_resize(resize, shape):
+    # the book resizes each PIL image with transforms.Resize (antialiased bilinear), then ToTensor()
+    from torchvision import transforms
+    g = torch.Generator().manual_seed(0)
+    images = torch.randint(0, 256, (3, 1, 8, 8), dtype=torch.uint8, generator=g)  # not constant: pixels mix
+    X, _ = next(iter(d2l.TensorLoader(images, torch.zeros(3, dtype=torch.long), 3, resize=resize)))
+    book = transforms.Compose([transforms.ToPILImage(), transforms.Resize(resize), transforms.ToTensor()])
+    want = torch.stack([book(img) for img in images])
+    assert X.shape == want.shape == (3, 1) + shape
+    torch.testing.assert_close(X, want, rtol=0, atol=1.5 / 255)  # PIL rounds to whole grey levels
