@@ -69,18 +69,27 @@ def committed_sources(stage):
     Returns the files under notebooks/ (and the glossary) whose working copy differs from the commit:
     they are published as committed, and the caller names them.
     """
-    try:
-        listed = git("ls-files", "-z", "--", "notebooks/*.ipynb", GLOSSARY).split("\0")
+    try:  # the last commit's files: a lesson staged but not committed is not in it
+        listed = git("ls-tree", "-r", "-z", "--name-only", "HEAD", "--", "notebooks", GLOSSARY).split("\0")
     except (subprocess.CalledProcessError, FileNotFoundError) as e:
         raise SystemExit(f"the site is built from the committed lessons, and {ROOT} is not a git checkout "
                          f"with git installed ({e}): clone the course with git") from None
     for name in filter(None, listed):
+        if not name.endswith(".ipynb") and name != GLOSSARY:
+            continue
         target = stage / name
         target.parent.mkdir(parents=True, exist_ok=True)
         target.write_bytes(subprocess.run(["git", "-C", str(ROOT), "show", f"HEAD:{name}"],
                                           capture_output=True, check=True).stdout)
-    status = git("status", "--porcelain", "--untracked-files=all", "--", "notebooks", GLOSSARY)
-    return [line[3:] for line in status.splitlines() if line[3:].endswith((".ipynb", GLOSSARY))]
+    # -z: names as they are (without it a name with a space comes quoted); a rename's old name follows it
+    entries = iter(git("status", "--porcelain", "-z", "--untracked-files=all", "--", "notebooks", GLOSSARY).split("\0"))
+    changed = []
+    for entry in entries:
+        if entry[:1] in ("R", "C"):
+            next(entries, None)
+        if entry[3:].endswith((".ipynb", GLOSSARY)):
+            changed.append(entry[3:])
+    return changed
 
 
 def verified(path):
@@ -210,8 +219,27 @@ def slides(nb_path, out_dir, exporter):
     (out_dir / f"{nb_path.stem}.slides.html").write_text(body, encoding="utf-8")
 
 
-def build(out_dir):
+MARKER = ".d2lcore-site"  # written into every site built: a folder holding it may be built over
+
+
+def check_target(out_dir):
+    """The site is merged into out_dir, its notebooks/ included: refuse a folder that holds anything
+    but a site built before (the checkout itself would have its uncommitted lessons overwritten)."""
     out_dir = pathlib.Path(out_dir).resolve()
+    if out_dir == ROOT or out_dir in ROOT.parents:
+        raise SystemExit(f"the site cannot be built into {out_dir}: it holds the course's checkout, whose lessons "
+                         f"the site's notebooks/ would overwrite; pass a new folder, e.g. {ROOT / '_site'}")
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists() and not all(
+            (out_dir / name).exists() for name in ("index.html", "_static", "slides", "notebooks")):
+        shown = ", ".join(sorted(p.name for p in out_dir.iterdir())[:5])
+        raise SystemExit(f"the site cannot be built into {out_dir}: it holds files that are not a site built before "
+                         f"({shown}, ...), which the build could overwrite; pass an empty or new folder, or the "
+                         f"folder of a site built before")
+    return out_dir
+
+
+def build(out_dir):
+    out_dir = check_target(out_dir)
     repository, ref = hosted.settings()
     cfg = settings()
     with tempfile.TemporaryDirectory(prefix="d2l-site-") as tmp:
@@ -287,6 +315,7 @@ def build(out_dir):
         if out_dir.exists():
             shutil.rmtree(out_dir / "_static", ignore_errors=True)
         shutil.copytree(html_dir, out_dir, dirs_exist_ok=True)
+        (out_dir / MARKER).write_text("built by scripts/build_site.py: ./course site may build over this folder\n")
     return [f"{name}.html" for name, _ in lessons] + [f"solutions/{name}_solutions.html" for name, _ in lessons]
 
 

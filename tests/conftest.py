@@ -62,6 +62,9 @@ def built_site(tmp_path_factory):
     nbformat.write(nb, lesson)
     (clone / "notebooks" / "Untitled.ipynb").write_text(json.dumps({"cells": [], "metadata": {}, "nbformat": 4,
                                                                     "nbformat_minor": 5}))
+    # a new lesson staged (git add) but not committed, with a space in its name: not in the last commit
+    shutil.copy(clone / "notebooks" / "00_preliminaries.ipynb", clone / "notebooks" / "17_new lesson.ipynb")
+    subprocess.run(["git", "add", "notebooks/17_new lesson.ipynb"], cwd=clone, check=True, capture_output=True)
     out = tmp / "out"
     run = subprocess.run([sys.executable, str(clone / "scripts" / "build_site.py"), str(out)],
                          capture_output=True, text=True, timeout=600)

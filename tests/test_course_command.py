@@ -506,3 +506,12 @@ def test_execute_and_site_take_paths_relative_to_the_callers_folder(sandbox, tmp
     run = sandbox.run("site", "out", venv=venv, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     assert (venv / "python.log").read_text().splitlines()[-1] == f"scripts/build_site.py {tmp_path}/out"
+
+
+@pytest.mark.parametrize("args", [["--help"], ["a", "b"]])
+def test_course_site_takes_one_folder_and_builds_nothing_for_anything_else(tmp_path, args):
+    # "./course site --help" made ./--help and built the site into it
+    run = subprocess.run([str(ROOT / "course"), "site", *args], cwd=tmp_path, capture_output=True, text=True,
+                         timeout=60)
+    assert run.returncode == 1 and "usage: ./course site [FOLDER]" in run.stderr
+    assert list(tmp_path.iterdir()) == []

@@ -54,13 +54,36 @@ def git(*args, cwd):
 def test_the_site_is_built_from_the_committed_lessons_and_names_what_it_left_out(built_site):
     out, stderr, _ = built_site
     assert "notebooks/04_softmax_scratch.ipynb" in stderr and "notebooks/Untitled.ipynb" in stderr, stderr
+    assert "notebooks/17_new lesson.ipynb" in stderr, stderr  # staged, not committed: named as it is, left out
     published = [p for p in out.rglob("*") if p.is_file() and p.suffix in (".html", ".ipynb", ".js", ".txt")]
     assert not [p for p in published if SCRATCH in p.read_text(encoding="utf-8", errors="replace")]
-    assert not list(out.rglob("Untitled*"))
+    assert not list(out.rglob("Untitled*")) and not list(out.rglob("17_*"))
     # the download is the committed notebook, byte for byte
     committed = subprocess.run(["git", "show", "HEAD:notebooks/04_softmax_scratch.ipynb"], cwd=ROOT,
                                capture_output=True, check=True).stdout
     assert (out / "notebooks" / "04_softmax_scratch.ipynb").read_bytes() == committed
+
+
+def test_the_site_is_not_built_over_a_checkout_or_a_folder_of_other_files(built_site, tmp_path):
+    # the build merges its notebooks/ into the folder: into a checkout it overwrote uncommitted lessons
+    import build_site
+    out, _, clone = built_site
+    for folder, says in ((ROOT, "holds the course's checkout"), (ROOT.parent, "holds the course's checkout"),
+                         (ROOT / "notebooks", "not a site built before")):
+        with pytest.raises(SystemExit, match=says):
+            build_site.check_target(folder)
+    (tmp_path / "mine.txt").write_text("a reader's file")
+    with pytest.raises(SystemExit, match=r"not a site built before \(mine\.txt"):
+        build_site.check_target(tmp_path)
+    assert (out / build_site.MARKER).is_file()  # a site built before may be built over
+    for folder in (out, tmp_path / "new", tmp_path / "empty"):
+        if folder.name == "empty":
+            folder.mkdir()
+        assert build_site.check_target(folder) == folder.resolve()
+    run = subprocess.run([sys.executable, str(clone / "scripts" / "build_site.py"), str(clone)],
+                         capture_output=True, text=True, timeout=120)
+    assert run.returncode != 0 and "holds the course's checkout" in run.stderr
+    assert SCRATCH in (clone / "notebooks" / "04_softmax_scratch.ipynb").read_text()  # the student's cell kept
 
 
 def test_every_lesson_and_its_solutions_are_pages_linked_both_ways_and_in_order(built_site):
