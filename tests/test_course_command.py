@@ -84,9 +84,15 @@ def test_course_test_names_the_notebooks_that_differ_from_git(tmp_path):
     clone = tmp_path / "clone"
     subprocess.run(["git", "clone", "-q", str(ROOT), str(clone)], check=True)
     lesson = sorted((clone / "notebooks").glob("*.ipynb"))[1]
+    copy = clone / "notebooks" / "my copy.ipynb"  # a student's committed copy, a space in its name
+    shutil.copy(lesson, copy)
+    subprocess.run(["git", "-C", str(clone), "add", "--", str(copy)], check=True)
+    subprocess.run(["git", "-C", str(clone), "-c", "user.name=s", "-c", "user.email=s@example.org", "commit", "-qm",
+                    "a copy"], check=True)
     nb = json.loads(lesson.read_text())
     next(c for c in nb["cells"] if c["cell_type"] == "code")["execution_count"] = 99
-    lesson.write_text(json.dumps(nb, indent=1))
+    for path in (lesson, copy):
+        path.write_text(json.dumps(nb, indent=1))
     # from the clone's root: ./course takes paths relative to where it is called from
     run = subprocess.run([str(clone / "course"), "test", "--collect-only", "-q", "tests/test_timer.py"],
                          cwd=clone, capture_output=True, text=True, timeout=300,
@@ -94,6 +100,7 @@ def test_course_test_names_the_notebooks_that_differ_from_git(tmp_path):
     assert run.returncode == 0, run.stderr[-2000:]
     assert "these notebooks differ from the committed ones" in run.stderr
     assert f"notebooks/{lesson.name}" in run.stderr and "git stash" in run.stderr
+    assert "    notebooks/my copy.ipynb\n" in run.stderr  # one name, one line
     subprocess.run(["git", "-C", str(clone), "checkout", "-q", "--", "notebooks"], check=True)
     again = subprocess.run([str(clone / "course"), "test", "--collect-only", "-q", "tests/test_timer.py"],
                            cwd=clone, capture_output=True, text=True, timeout=300,
