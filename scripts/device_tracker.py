@@ -104,6 +104,10 @@ class Follow(TorchFunctionMode):
             names_a_device((), kwargs) if "device" in kwargs else None)
         if moved == "accelerator" and name == "to" and out is args[0] and args[0] not in on_device:
             out = out.clone()
+        # X.to(d2l.cpu()) or X.to(Y.device): on a GPU it may copy X to the CPU and leave X where it was; a copy
+        # here too, so that only the result becomes "either" and X itself stays followed
+        if moved == "either" and name == "to" and out is args[0] and args[0] in on_device and args[0] not in either:
+            out = out.clone()
         inputs = [t for t in tensors((args, kwargs)) if t in on_device]
         if moved or inputs:
             # reported where float64 first appears there, not at each operation that follows

@@ -61,3 +61,12 @@ def test_a_from_scratch_models_weights_left_on_the_cpu_fail_inside_train_epoch(t
                               "d2l.train_epoch(lambda X: X @ W, train_iter, nn.CrossEntropyLoss(), "
                               "lambda n: d2l.sgd([W], 0.1, n))")
     assert rc != 0 and "found at least two devices, cuda:0 and cpu" in out, out[-3000:]
+
+
+def test_a_tensor_still_fails_after_a_copy_of_it_was_moved_to_a_cpu_device_object(tmp_path):
+    # X.to(d2l.cpu()) returned X itself here and marked it "either": X, still on the GPU there, then mixed freely
+    rc, out = nbval(tmp_path, "X, y = next(iter(train_iter))\nW = torch.zeros(784, 10)\n"
+                              "X_cpu = X.to(d2l.cpu())\nprint((X_cpu @ W).shape)  # the copy is on the CPU: fine",
+                    "X @ W  # X itself is still on the GPU")
+    assert rc != 0 and "probe.ipynb::Cell 2" in out and "probe.ipynb::Cell 1" not in out, out[-3000:]
+    assert "Expected all tensors to be on the same device" in out
