@@ -332,7 +332,9 @@ def released_solution_code(out, hidden):
         secret -= {line.strip() for cell in src.cells if not cell.metadata.get("nbgrader", {}).get("solution")
                    for line in cell.source.splitlines()}
         for line in sorted(secret):
-            if json.dumps(line)[1:-1] in rel:
+            # as JSON writes it: escaped quotes and backslashes; non-ASCII (—, ×, Chinese) raw, as nbformat
+            # writes it, or escaped, as other tools may
+            if json.dumps(line, ensure_ascii=False)[1:-1] in rel or json.dumps(line)[1:-1] in rel:
                 leaks.append(f"{lesson.stem}: {line}")
         # the other released files (the lesson's code, which students have in the course anyway) may
         # hold the lesson's own lines (the questions ask to write the lesson's functions), nothing else

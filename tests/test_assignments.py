@@ -56,6 +56,25 @@ def test_the_leak_search_finds_solution_code_planted_in_a_release(course, tmp_pa
     assert any("param.grad / batch_size" in leak for leak in A.released_solution_code(tmp_path / "c", A.load_hidden()))
 
 
+def test_the_leak_search_finds_a_planted_solution_line_that_is_not_ascii(course, tmp_path):
+    # the search looked for the line JSON-escaped (— as \u2014), but nbformat writes it as it is
+    shutil.copytree(course, tmp_path / "c")
+    found = []
+    for lesson in A.lessons():
+        src = nbformat.read(tmp_path / "c" / "source" / lesson.stem / f"{lesson.stem}.ipynb", as_version=4)
+        found += [(lesson.stem, line.strip()) for c in src.cells
+                  if c.metadata.get("nbgrader", {}).get("solution") and A.BEGIN in c.source
+                  for line in c.source.split(A.BEGIN, 1)[1].split(A.END, 1)[0].splitlines()
+                  if len(line.strip()) > 12 and not line.isascii()]
+    assert found, "no solution line beyond ASCII left to plant"
+    name, secret = found[0]
+    path = tmp_path / "c" / "release" / name / f"{name}.ipynb"
+    nb = nbformat.read(path, as_version=4)
+    nb.cells.append(nbformat.v4.new_markdown_cell(secret))
+    nbformat.write(nb, str(path))
+    assert any(secret in leak for leak in A.released_solution_code(tmp_path / "c", A.load_hidden()))
+
+
 def test_each_question_asks_for_the_lessons_own_code_checked_by_the_lessons_self_check(course):
     questions = 0
     for lesson in A.lessons():
