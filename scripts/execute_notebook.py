@@ -10,7 +10,9 @@ reference settings first). Two things make the stored file fit to commit and sha
   reader and show where someone's files live; nbval compares an error's name and message only, so
   this changes no test;
 - the file is replaced atomically, and only after the whole notebook ran: a failing cell, Ctrl-C or a
-  full disk leaves the lesson as it was (a half-written .ipynb would not even open);
+  full disk leaves the lesson as it was (a half-written .ipynb would not even open), and the slide
+  rules (scripts/slides.py: breaks depend on output lengths) are applied before it is stored, so a
+  lesson stored by a run that failed on a later one is complete too;
 - a lesson saved while it ran (edited in JupyterLab meanwhile) is not replaced: the run would
   silently drop the edits. It stops instead, saying so.
 """
@@ -23,7 +25,9 @@ from nbclient import NotebookClient
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "scripts"))  # imported from elsewhere too (the tests)
 from d2lcore.infra.atomic import atomic_path  # noqa: E402
+import slides  # noqa: E402  (the slide rules)
 
 
 def _prefixes():
@@ -82,6 +86,7 @@ def execute(path):
     NotebookClient(nb, kernel_name="python3", record_timing=False, store_widget_state=False,
                    resources={"metadata": {"path": str(path.parent)}}).execute()
     scrub_tracebacks(nb)
+    slides.apply_to(nb)  # slide breaks depend on output lengths; stored with the outputs they follow
     with atomic_path(path) as tmp:
         nbformat.write(nb, tmp)
         # last, just before the rename: what was saved during the run (minutes) would be lost

@@ -101,7 +101,17 @@ def slide_types(nb):
 
 
 def apply(path, check=False):
+    """Apply the slide rules to the notebook at `path` (unless `check`); whether it was out of date."""
     nb = nbformat.read(path, as_version=4)
+    changed = apply_to(nb)
+    if changed and not check:
+        with atomic_path(path) as tmp:
+            nbformat.write(nb, tmp)
+    return changed
+
+
+def apply_to(nb):
+    """Apply the slide rules to a notebook in memory; whether anything changed."""
     changed = False
     for cell, kind in zip(nb.cells, slide_types(nb)):
         if cell.metadata.get("slideshow", {}).get("slide_type") != kind:
@@ -115,9 +125,6 @@ def apply(path, check=False):
     if nb.metadata.get("rise") != RISE_OPTIONS:
         nb.metadata["rise"] = dict(RISE_OPTIONS)
         changed = True
-    if changed and not check:
-        with atomic_path(path) as tmp:
-            nbformat.write(nb, tmp)
     return changed
 
 

@@ -126,3 +126,21 @@ exec(compile(open({str(script)!r}).read(), {str(script)!r}, "exec"), {{"__name__
     assert run.stderr.splitlines()[-1] == (f"[course] error: could not store {path} (No space left on device); "
                                            f"it is left as it was")
     assert path.read_bytes() == before and [p.name for p in tmp_path.iterdir()] == ["lesson.ipynb"]
+
+
+def test_each_notebook_is_stored_with_its_slide_rules_applied_even_when_a_later_one_fails(tmp_path):
+    # the slide rules ran after every notebook had executed: a later failure left the earlier ones stored
+    # with slide breaks made for their old outputs, and a rerun of the fixed notebook alone never mended them
+    slides = importlib.util.module_from_spec(spec := importlib.util.spec_from_file_location(
+        "slides", ROOT / "scripts" / "slides.py"))
+    spec.loader.exec_module(slides)
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    first = _notebook(tmp_path / "a", "import torch", "print('\\n'.join(map(str, range(40))))", "1 + 1")
+    fails = _notebook(tmp_path / "b", "raise ValueError('a later lesson fails')")
+    assert slides.apply(first, check=True)  # out of date before the run
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "execute_notebook.py"), str(first), str(fails)],
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode != 0 and "a later lesson fails" in run.stderr
+    assert nbformat.read(first, as_version=4).cells[1].outputs  # the first was executed and stored...
+    assert not slides.apply(first, check=True)  # ...with its slide metadata made for those outputs
