@@ -98,6 +98,8 @@ def execute(path):
 
 if __name__ == "__main__":
     for arg in sys.argv[1:]:
+        if not pathlib.Path(arg).is_file():  # else "could not store" it, as if it had run
+            sys.exit(f"[course] error: there is no notebook {arg}")
         print(f"[course] executing {arg}", file=sys.stderr, flush=True)
         try:
             execute(arg)

@@ -144,3 +144,10 @@ def test_each_notebook_is_stored_with_its_slide_rules_applied_even_when_a_later_
     assert run.returncode != 0 and "a later lesson fails" in run.stderr
     assert nbformat.read(first, as_version=4).cells[1].outputs  # the first was executed and stored...
     assert not slides.apply(first, check=True)  # ...with its slide metadata made for those outputs
+
+
+def test_a_mistyped_path_is_named_as_missing_not_as_unstored(tmp_path):
+    run = subprocess.run([sys.executable, str(ROOT / "scripts" / "execute_notebook.py"), str(tmp_path / "01_typo.ipynb")],
+                         capture_output=True, text=True, timeout=60)
+    assert run.returncode != 0 and "there is no notebook" in run.stderr and "could not store" not in run.stderr
+    assert list(tmp_path.iterdir()) == []
