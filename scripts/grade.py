@@ -12,7 +12,8 @@ Each submission is graded by nbgrader autograde in a course folder of its own (a
 gradebook), in a fresh kernel, each cell within --timeout seconds (nbgrader interrupts it), its
 printing cut to 1000 lines; the whole submission within --submission-timeout. Run as root, it runs
 as the unprivileged account `d2lgrader`, which can write only that folder: a submission that
-deletes files reaches only its own copy, never the submissions or another student's. The
+deletes files reaches only its own copy, never the submissions or another student's. Whatever it
+started is killed after it, so two `./course grade` runs at once take turns, a submission each. The
 submissions folder is only read. A submission that breaks nbgrader itself gets 0 and the reason,
 and the others are graded on.
 
@@ -20,7 +21,9 @@ A locked cell the student changed (a test, the set-up) is restored by nbgrader b
 its checksum in the gradebook; the question it belongs to then scores 0 and the CSV names the cell.
 """
 import argparse
+import contextlib
 import csv
+import fcntl
 import os
 import pathlib
 import pwd
@@ -34,6 +37,22 @@ import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 GRADER = "d2lgrader"
+# held while a submission runs as GRADER: every process of that account is killed after each one, so two
+# runs at once (two assignments, two instructors) would kill each other's kernels and score them 0
+LOCK = pathlib.Path("/run/d2lcore-grading.lock")
+
+
+@contextlib.contextmanager
+def one_submission_at_a_time():
+    """An exclusive lock on LOCK for one submission's run as GRADER; says so once when it has to wait."""
+    with open(LOCK, "a") as f:
+        try:
+            fcntl.flock(f, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            print(f"waiting for another ./course grade (submissions run as {GRADER} one at a time: {LOCK})",
+                  file=sys.stderr, flush=True)
+            fcntl.flock(f, fcntl.LOCK_EX)
+        yield
 
 
 def grader_account():
@@ -99,8 +118,10 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
     scratch = pathlib.Path(tempfile.mkdtemp(prefix="d2l-grade-"))
     try:
         shutil.copy2(course / "gradebook.db", scratch / "gradebook.db")
-        config = (course / "nbgrader_config.py").read_text().replace(repr(str(course)), repr(str(scratch)))
-        (scratch / "nbgrader_config.py").write_text(config + f"c.Execute.timeout = {timeout}\n")
+        # the root set last wins: the course folder's config names where it was built, which it may have left
+        config = (course / "nbgrader_config.py").read_text()
+        (scratch / "nbgrader_config.py").write_text(config + f"c.CourseDirectory.root = {str(scratch)!r}\n"
+                                                    f"c.Execute.timeout = {timeout}\n")
         target = scratch / "submitted" / student / assignment
         target.mkdir(parents=True)
         for path in folder.iterdir():  # plain files only: a link could point at anything
@@ -129,16 +150,17 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
                 os.setgroups([])
                 os.setgid(account.pw_gid)
                 os.setuid(account.pw_uid)
-        proc = subprocess.Popen(cmd, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
-                                text=True, preexec_fn=preexec, start_new_session=preexec is None)
-        try:
-            log, _ = proc.communicate(timeout=submission_timeout)
-        except subprocess.TimeoutExpired:
-            os.killpg(proc.pid, signal.SIGKILL)
-            log, _ = proc.communicate()
-            row["error"] = f"grading stopped after {submission_timeout} s"
-        if as_grader:  # nothing the submission started lives on
-            subprocess.run(["pkill", "-KILL", "-u", GRADER], capture_output=True)
+        with one_submission_at_a_time() if as_grader else contextlib.nullcontext():
+            proc = subprocess.Popen(cmd, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+                                    text=True, preexec_fn=preexec, start_new_session=preexec is None)
+            try:
+                log, _ = proc.communicate(timeout=submission_timeout)
+            except subprocess.TimeoutExpired:
+                os.killpg(proc.pid, signal.SIGKILL)
+                log, _ = proc.communicate()
+                row["error"] = f"grading stopped after {submission_timeout} s"
+            if as_grader:  # nothing the submission started lives on
+                subprocess.run(["pkill", "-KILL", "-u", GRADER], capture_output=True)
         scores = read_scores(scratch / "gradebook.db", student, assignment)
         row["max_score"] = autograded_points(course / "gradebook.db", assignment)
         if scores is None:

@@ -58,7 +58,8 @@ def graded(tmp_path_factory):
         assert setup.returncode == 0, setup.stderr[-2000:]
     base = tmp_path_factory.mktemp("grading")
     course, subs, out = base / "course", base / "submitted", base / "grades"
-    A.build(course)
+    A.build(base / "built")
+    (base / "built").rename(course)  # moved after it was built (or copied to /srv): its config names the old path
     files = {}
     files["alice"] = submit(course, subs, "alice", L01)  # the lesson's own solution
     files["bob"] = submit(course, subs, "bob", L01, {"sgd-answer": ("/ batch_size", "")})  # no /batch_size
@@ -134,6 +135,29 @@ def test_an_sgd_without_the_division_by_batch_size_loses_exactly_its_question(gr
     rows, *_ = graded
     assert points(rows["bob"]) == {"sgd-check": 0, "sgd-hidden": 0, "data_iter-check": 2, "data_iter-hidden": 1}
     assert float(rows["bob"]["score"]) == 3
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="submissions run as the grading account only when graded as root")
+def test_two_grading_runs_at_once_take_turns_instead_of_killing_each_others_kernels(graded, tmp_path):
+    # every process of the grading account is killed after each submission: a second run's kernel died with
+    # it, and its submission scored 0 ("nbgrader could not grade it"), as two CI streams once showed
+    import fcntl
+    import grade
+    course = graded[5]
+    submit(course, tmp_path / "subs", "lena", L01)
+    with open(grade.LOCK, "a") as held:
+        fcntl.flock(held, fcntl.LOCK_EX)  # another run's submission is under way
+        proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "grade.py"), str(tmp_path / "subs"),
+                                 "--course", str(course), "--out", str(tmp_path / "out"), "--timeout", "60"],
+                                stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        said = ""
+        while "waiting for another ./course grade" not in said:
+            line = proc.stderr.readline()
+            assert line, f"it never waited: {said}{proc.stdout.read()}"
+            said += line
+        assert subprocess.run(["pgrep", "-u", grade.GRADER], capture_output=True).returncode == 1  # nothing started
+    out, err = proc.communicate(timeout=900)
+    assert proc.returncode == 0 and "lena 01_linear_regression_scratch: 6 of 6.0 autograded points" in out, out + err
 
 
 def test_a_hostile_submission_is_graded_and_touches_no_one_else(graded):
