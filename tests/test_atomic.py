@@ -98,3 +98,13 @@ def test_a_block_that_writes_nothing_does_not_empty_a_file_with_data(tmp_path):
     with d2l.infra.atomic_path(tmp_path / "empty.txt"):  # a new empty file replaces nothing: allowed
         pass
     assert (tmp_path / "empty.txt").read_text() == ""
+
+
+def test_a_file_the_writer_made_beside_a_written_temporary_file_is_left_alone(tmp_path):
+    # torch.onnx.export(model, args, tmp) writes the weights to tmp + '.data', which the model file names
+    target = tmp_path / "model.onnx"
+    with d2l.infra.atomic_path(target) as tmp:
+        tmp.write_text(f"weights in {tmp.name}.data")
+        (tmp.parent / f"{tmp.name}.data").write_text("weights")
+    weights = target.read_text().split()[-1]
+    assert (tmp_path / weights).read_text() == "weights"

@@ -38,23 +38,27 @@ def atomic_path(path):
         raise FileNotFoundError(f"cannot write {path}: the folder {path.parent} does not exist; create it first "
                                 f"(path.parent.mkdir(parents=True, exist_ok=True))")
     tmp = _new_temporary(path)
-    strays = []
     try:
         yield tmp
-        strays = list(tmp.parent.glob(glob.escape(tmp.name) + "?*"))
-        _refuse_nothing_written(tmp, path, strays)
+        _refuse_nothing_written(tmp, path)
         os.replace(tmp, path)
     finally:
-        for leftover in [tmp, *strays]:
-            if os.path.exists(leftover):
-                os.remove(leftover)
+        if os.path.exists(tmp):
+            os.remove(tmp)
 
 
-def _refuse_nothing_written(tmp, path, strays):
+def _refuse_nothing_written(tmp, path):
     """An empty temporary file must not replace a file that has data, nor stand for data written elsewhere:
-    a writer that adds its own extension (np.save(tmp, a) writes tmp + '.npy') leaves tmp empty."""
-    if os.path.getsize(tmp) or not (strays or path.exists() and path.stat().st_size):
+    a writer that adds its own extension (np.save(tmp, a) writes tmp + '.npy') leaves tmp empty. Files
+    written beside a temporary file that has data are the writer's own (torch.onnx.export's weights in
+    tmp + '.data', which the model names): left alone."""
+    if os.path.getsize(tmp):
         return
+    strays = list(tmp.parent.glob(glob.escape(tmp.name) + "?*"))
+    if not (strays or path.exists() and path.stat().st_size):
+        return
+    for stray in strays:  # made with the temporary file's random name: this block's, and of no use
+        os.remove(stray)
     where = (f"; the block wrote {strays[0].name} instead: a writer that adds an extension to a name without it "
              f"(np.save adds .npy) must be given the open file: with open(tmp, 'wb') as f: np.save(f, a)"
              if strays else "")
