@@ -29,7 +29,8 @@ def evaluate_accuracy(net, data_iter, device=None):
     are; for a plain function, where the data are), and a module is put in eval mode (dropout
     off, batch norm's running statistics) for the pass. Unlike the book's, each submodule's mode is
     restored afterwards, even when interrupted: a model evaluated mid-training keeps training as
-    before, and a layer frozen with `.eval()` stays frozen.
+    before, and a layer frozen with `.eval()` stays frozen (train_epoch, like the book's, sets
+    every layer training at each epoch's start).
     Inputs that hold nan or inf are refused (ValueError): their predictions would be arbitrary. The
     check is one sum per batch, kept on the device and read once at the end.
     """

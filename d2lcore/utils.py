@@ -15,7 +15,8 @@ class Accumulator:
     float64 (float32 on Apple's MPS, which has no float64), so many float32 batches lose no digits.
     A kept tensor is summed with the value it had when added: a parameter (which an optimizer
     changes in place) is copied when added, and a tensor changed in place after it was added
-    (`+=`, `.add_`) makes reading fail, saying so, rather than sum its new value.
+    (`+=`, `.add_`) makes summing it fail, saying so, rather than sum its new value: when read, or
+    at the `add` that folds a very long epoch's values.
     """
 
     def __init__(self, n):
@@ -39,6 +40,13 @@ class Accumulator:
     def reset(self):
         self.data = [[] for _ in self.data]
         self.versions = [[] for _ in self.data]
+
+    def __getstate__(self):
+        """For copy.deepcopy and pickle: the totals, checked here (a copied tensor starts a new version count,
+        so the kept counts would no longer apply to it)."""
+        for i in range(len(self.data)):
+            self._fold(i)
+        return {"data": self.data, "versions": [[] for _ in self.data]}
 
     def __getitem__(self, idx):
         self._fold(idx)

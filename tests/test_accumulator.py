@@ -103,3 +103,18 @@ def test_a_slot_read_every_step_does_not_let_the_others_grow_without_bound():
         acc[2]  # one quantity read at every step, the others only at the end
     assert max(len(kept) for kept in acc.data) <= 4097
     assert (acc[0], acc[1], acc[2]) == (10000.0, 20000.0, 10000.0)
+
+
+def test_a_copy_of_an_accumulator_reads_the_same_sums():
+    import copy
+    import pickle
+    acc = d2l.Accumulator(2)
+    counts = torch.zeros(2, dtype=torch.long)
+    counts += 3  # changed in place before it was added: fine
+    counts += 0
+    acc.add(counts[0], torch.tensor(1.5))  # a view: its copy is no view, with a version count of its own
+    for twin in (copy.deepcopy(acc), pickle.loads(pickle.dumps(acc))):
+        assert (twin[0], twin[1]) == (3.0, 1.5)
+        twin.add(torch.tensor(1), 1.0)
+        assert (twin[0], twin[1]) == (4.0, 2.5)
+    assert (acc[0], acc[1]) == (3.0, 1.5)
