@@ -229,8 +229,11 @@ def check_target(out_dir):
     if out_dir == ROOT or out_dir in ROOT.parents:
         raise SystemExit(f"the site cannot be built into {out_dir}: it holds the course's checkout, whose lessons "
                          f"the site's notebooks/ would overwrite; pass a new folder, e.g. {ROOT / '_site'}")
-    if out_dir.is_dir() and any(out_dir.iterdir()) and not (out_dir / MARKER).exists() and not all(
-            (out_dir / name).exists() for name in ("index.html", "_static", "slides", "notebooks")):
+    # a site built before: the marker (written before the pages, so an interrupted build has it too), or
+    # an older build's pages (a Sphinx site: index.html and its search index), or the default _site/
+    site_before = (out_dir / MARKER).exists() or out_dir == ROOT / "_site" or all(
+        (out_dir / name).is_file() for name in ("index.html", "searchindex.js"))
+    if out_dir.is_dir() and any(out_dir.iterdir()) and not site_before:
         shown = ", ".join(sorted(p.name for p in out_dir.iterdir())[:5])
         raise SystemExit(f"the site cannot be built into {out_dir}: it holds files that are not a site built before "
                          f"({shown}, ...), which the build could overwrite; pass an empty or new folder, or the "
@@ -314,8 +317,9 @@ def build(out_dir):
         html_dir = tmp / "out" / "_build" / "html"
         if out_dir.exists():
             shutil.rmtree(out_dir / "_static", ignore_errors=True)
-        shutil.copytree(html_dir, out_dir, dirs_exist_ok=True)
+        out_dir.mkdir(parents=True, exist_ok=True)
         (out_dir / MARKER).write_text("built by scripts/build_site.py: ./course site may build over this folder\n")
+        shutil.copytree(html_dir, out_dir, dirs_exist_ok=True)
     return [f"{name}.html" for name, _ in lessons] + [f"solutions/{name}_solutions.html" for name, _ in lessons]
 
 

@@ -76,7 +76,13 @@ def test_the_site_is_not_built_over_a_checkout_or_a_folder_of_other_files(built_
     with pytest.raises(SystemExit, match=r"not a site built before \(mine\.txt"):
         build_site.check_target(tmp_path)
     assert (out / build_site.MARKER).is_file()  # a site built before may be built over
-    for folder in (out, tmp_path / "new", tmp_path / "empty"):
+    assert (out / "index.html").is_file() and (out / "searchindex.js").is_file()  # what an older build has too
+    assert build_site.check_target(ROOT / "_site") == ROOT / "_site"  # the default folder, whatever it holds
+    older = tmp_path / "older"  # a site built before the marker: a Sphinx site's index and search index
+    older.mkdir()
+    for name in ("index.html", "searchindex.js"):
+        (older / name).write_text("")
+    for folder in (out, older, tmp_path / "new", tmp_path / "empty"):
         if folder.name == "empty":
             folder.mkdir()
         assert build_site.check_target(folder) == folder.resolve()
