@@ -13,9 +13,10 @@ gradebook), in a fresh kernel, each cell within --timeout seconds (nbgrader inte
 printing cut to 1000 lines; the whole submission within --submission-timeout. Run as root, it runs
 as the unprivileged account `d2lgrader`, which can write only that folder: a submission that
 deletes files reaches only its own copy, never the submissions or another student's. Whatever it
-started is killed after it, so two `./course grade` runs at once take turns, a submission each. The
-submissions folder is only read. A submission that breaks nbgrader itself gets 0 and the reason,
-and the others are graded on.
+started is killed after it, nbgrader's feedback is made by the same account, and its folder is then
+root's (links it planted are never followed), so two `./course grade` runs at once take turns, a
+submission each. The submissions folder is only read. A submission that breaks nbgrader itself
+gets 0 and the reason, and the others are graded on.
 
 A locked cell the student changed (a test, the set-up) is restored by nbgrader before grading, from
 its checksum in the gradebook; the question it belongs to then scores 0 and the CSV names the cell.
@@ -159,8 +160,20 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
                 os.killpg(proc.pid, signal.SIGKILL)
                 log, _ = proc.communicate()
                 row["error"] = f"grading stopped after {submission_timeout} s"
-            if as_grader:  # nothing the submission started lives on
-                subprocess.run(["pkill", "-KILL", "-u", GRADER], capture_output=True)
+            # the feedback as the same account: nbgrader reads its config and writes its files in a folder
+            # the submission could change (a planted link or config would act with root's rights)
+            try:
+                subprocess.run([python, "-m", "nbgrader", "generate_feedback", assignment, "--student", student,
+                                "--force", "--log-level=WARN"], cwd=scratch, env=env, capture_output=True,
+                               timeout=300, preexec_fn=preexec, start_new_session=preexec is None)
+            except subprocess.TimeoutExpired:  # no feedback file: the scores stand
+                pass
+            if as_grader:  # nothing the submission started lives on, and nothing of the account may change
+                subprocess.run(["pkill", "-KILL", "-u", GRADER], capture_output=True)  # the folder from here on
+                subprocess.run(["chown", "-R", "--no-dereference", "0:0", str(scratch)], check=True)
+        if (scratch / "gradebook.db").is_symlink():
+            row["error"] = "the submission replaced the gradebook with a link"
+            return row
         scores = read_scores(scratch / "gradebook.db", student, assignment)
         row["max_score"] = autograded_points(course / "gradebook.db", assignment)
         if scores is None:
@@ -174,10 +187,10 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
                 per_question[key] = (0.0, per_question[key][1])
         row.update(score=total, max_score=max_score)
         row.update({f"{k} ({mx:g})": f"{got:g}" for k, (got, mx) in per_question.items()})
-        subprocess.run([python, "-m", "nbgrader", "generate_feedback", assignment, "--student", student,
-                        "--force", "--log-level=WARN"], cwd=scratch, env=env, capture_output=True, timeout=300)
         for kind, pattern in (("feedback", "*.html"), ("autograded", "*.ipynb")):
             for path in (scratch / kind / student / assignment).glob(pattern):
+                if path.is_symlink() or not path.resolve().is_relative_to(scratch.resolve()):
+                    continue  # planted by the submission: a link could name any file root can read
                 dest = out / kind / student / f"{assignment}{path.suffix}"
                 dest.parent.mkdir(parents=True, exist_ok=True)
                 shutil.copyfile(path, dest)

@@ -66,8 +66,14 @@ def graded(tmp_path_factory):
     victim = files["alice"]
     # another student's submission attacked: graded as root, submissions run as an unprivileged account
     # that cannot reach it (run as yourself, they would: grading isolates students only as root)
+    # and, as root, a line planted in nbgrader's config in the scratch folder: the feedback was made by
+    # root in that folder, so the config ran with root's rights (it must not get to write into grades/)
+    planted = (f"try:\n    open({str(out / 'planted-by-carol')!r}, 'w').write('ran as root')\n"
+               "except OSError:\n    pass\n")
     attack = (f"try:\n    shutil.rmtree({str(victim.parent)!r})  # another student's submission\n"
-              "except OSError as e:\n    print('could not:', type(e).__name__)\n") if os.geteuid() == 0 else ""
+              "except OSError as e:\n    print('could not:', type(e).__name__)\n"
+              f"with open('../../../nbgrader_config.py', 'a') as f:\n    f.write({planted!r})\n"
+              ) if os.geteuid() == 0 else ""
     hostile = ("import glob, os, shutil\n" + attack +
                "for f in glob.glob('*'):\n    os.remove(f)  # every file in its folder\n"
                "for i in range(300_000):\n    print('line', i)  # megabytes of output\n\n\n")
@@ -176,6 +182,7 @@ def test_a_hostile_submission_is_graded_and_touches_no_one_else(graded):
         assert "could not: PermissionError" in graded_copy.read_text()
     assert float(rows["alice"]["score"]) == 6  # graded before or after it, alice keeps her marks
     assert (out / "feedback" / "carol" / f"{L01}.html").exists()
+    assert not (out / "planted-by-carol").exists()  # the config it planted never ran as root
 
 
 def test_a_loop_that_never_ends_costs_its_question_and_grading_goes_on(graded):
