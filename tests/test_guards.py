@@ -18,6 +18,7 @@ T = torch.tensor
 SCORES = torch.randn(4, 3)
 LABELS = T([0, 1, 2, 0])
 PROBS = torch.softmax(SCORES, dim=1)
+NO_DATA = "/nonexistent/fashion-mnist"
 
 
 def _train_epoch(net=None, loss=None, updater=None, batches=None):
@@ -25,6 +26,12 @@ def _train_epoch(net=None, loss=None, updater=None, batches=None):
     updater = updater or torch.optim.SGD(net.parameters(), lr=0.1)
     return lambda: d2l.train_epoch(net, batches or [(torch.randn(4, 3), LABELS)], loss or nn.CrossEntropyLoss(),
                                    updater)
+
+
+def _train_from_an_iterator():
+    net = nn.Linear(3, 3)
+    return d2l.train(net, iter(d2l.TensorLoader(SCORES, LABELS, 2)), d2l.TensorLoader(SCORES, LABELS, 2),
+                     nn.CrossEntropyLoss(), 2, torch.optim.SGD(net.parameters(), lr=0.1), "cpu", animate=False)
 
 
 def _scratch_epoch(loss):
@@ -75,6 +82,8 @@ def _atomic_path_writing_nothing():
 CASES = [
     # labels: uint8/bool index as a mask, (n, 1) picks an (n, n) table, -1 picks the last class
     ("uint8 labels", lambda: d2l.cross_entropy(PROBS, LABELS.to(torch.uint8)), TypeError, "int64 class indices"),
+    ("bool labels", lambda: d2l.cross_entropy(PROBS, T([True, False, True, False])), TypeError,
+     "convert them with y.long()"),
     ("uint8 labels, logits", lambda: d2l.cross_entropy_from_logits(SCORES, LABELS.to(torch.uint8)), TypeError,
      "convert them with y.long()"),
     ("(n, 1) labels", lambda: d2l.cross_entropy(PROBS, LABELS.reshape(-1, 1)), ValueError, "must have shape (n,) = (4,)"),
@@ -116,6 +125,8 @@ CASES = [
     ("atomic_path's block writing nothing over a file with data", lambda: _atomic_path_writing_nothing(), ValueError,
      "nothing was written to the temporary path"),
     ("Animator legend as a string", lambda: d2l.Animator(legend="loss"), TypeError, "one per curve"),
+    ("loader of tensors on two devices", lambda: d2l.TensorLoader(SCORES, LABELS.to("meta"), 2), ValueError,
+     "same length and device, got 4 on cpu and 4 on meta"),
     ("loader of mismatched tensors", lambda: d2l.TensorLoader(SCORES, LABELS[:3], 2), ValueError,
      "same length and device"),
     ("non-finite loss", _train_epoch(batches=[(torch.full((4, 3), float("nan")), LABELS)]), d2l.NonFiniteLossError,
@@ -132,6 +143,13 @@ CASES = [
      "yielded no examples; it is empty (0 batches)"),
     ("generator to evaluate, read up", lambda: d2l.evaluate_accuracy(nn.Linear(3, 3), iter([])), ValueError,
      "can be read only once: pass the loader itself"),
+    ("iter(loader) to train, read up by epoch 1", _train_from_an_iterator, ValueError,
+     "in epoch 2 yielded no examples; it is an iterator"),
+    ("generator to train_epoch", _train_epoch(batches=(b for b in [])), ValueError,
+     "pass the loader itself, not iter(loader)"),
+    ("empty loader to evaluate_loss",
+     lambda: d2l.evaluate_loss(nn.Linear(3, 3), d2l.TensorLoader(SCORES[:0], LABELS[:0], 2), nn.CrossEntropyLoss()),
+     ValueError, "evaluate_loss's data_iter yielded no examples; it is empty"),
     ("Timer.avg before stop", lambda: d2l.Timer().avg(), ValueError, "call stop() at least once"),
     # #28: batch sizes failed later (len() < 0, ZeroDivisionError, a float in range())
     ("negative batch size", lambda: d2l.TensorLoader(SCORES, LABELS, -5), ValueError,
@@ -139,6 +157,11 @@ CASES = [
     ("zero batch size", lambda: d2l.load_array((SCORES, LABELS), 0), ValueError, "batch_size must be an int >= 1"),
     ("float batch size", lambda: d2l.TensorLoader(SCORES, LABELS, 256.0), TypeError, "got float 256.0"),
     ("bool batch size", lambda: d2l.load_array((SCORES, LABELS), True), TypeError, "got bool True"),
+    # refused before any file is read: the root does not exist
+    ("negative batch size for Fashion-MNIST", lambda: d2l.load_data_fashion_mnist(-5, root=NO_DATA), ValueError,
+     "batch_size must be an int >= 1"),
+    ("validation as a fraction", lambda: d2l.load_data_fashion_mnist(256, root=NO_DATA, validation=0.2), TypeError,
+     "a fraction 0.2 of them is validation=12000"),
     # #28: clip_grad_norm=0 trained nothing and -1 was gradient ascent, silently
     ("clip_grad_norm 0", _train_epoch_clipped(0), ValueError, "clip_grad_norm must be a positive number"),
     ("clip_grad_norm -1", _train_epoch_clipped(-1), ValueError, "would turn every step uphill"),
