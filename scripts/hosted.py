@@ -63,13 +63,18 @@ def extras_for(path):
 
 
 def install_source(extras, repository, ref):
-    """The install cell's code: import, else pip install, once."""
+    """The install cell's code: import, else pip install, once. A folder named d2lcore in the notebook's
+    folder (a clone of the course, as the solutions suggest on Colab) imports as an empty namespace
+    package: that counts as missing, so the package is installed and found before it."""
     modules = ", ".join(["d2lcore"] + [m for e in extras for m in EXTRAS[e]])
     package = "d2lcore" + (f"[{','.join(extras)}]" if extras else "")
     return (f"{FIRST_LINE}\n"
             f"    import {modules}\n"
+            "    if getattr(d2lcore, \"__file__\", None) is None:  # a clone's folder d2lcore, not the package\n"
+            "        raise ModuleNotFoundError(\"d2lcore\")\n"
             "except ModuleNotFoundError:\n"
             "    import importlib, subprocess, sys\n"
+            "    sys.modules.pop(\"d2lcore\", None)\n"
             '    subprocess.run([sys.executable, "-m", "pip", "install", "--quiet",\n'
             f'                    "{package} @ git+{repository}@{ref}"], check=True)\n'
             "    importlib.invalidate_caches()")

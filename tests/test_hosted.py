@@ -76,6 +76,21 @@ def test_the_block_pip_installs_the_tagged_release_into_the_kernels_python_where
     assert kw == {"check": True}  # a failed install stops the lesson at its first cell
 
 
+def test_a_folder_named_d2lcore_beside_the_notebook_is_not_taken_for_the_package(tmp_path):
+    # on Colab, `git clone .../d2lcore` in /content (as the solutions suggest) leaves a folder d2lcore
+    # there, which imports as an empty namespace package: the block must still install the package
+    (tmp_path / "d2lcore" / "notebooks").mkdir(parents=True)
+    block = hosted.install_source([], "https://github.com/a/b", "v1.0.0")
+    probe = ("import subprocess, sys\n"
+             "calls = []\n"
+             "subprocess.run = lambda cmd, **kw: calls.append(cmd)\n"
+             f"exec({block!r})\n"
+             "print(len(calls), 'd2lcore' in sys.modules)\n")
+    # -S: no site-packages, so only the folder can be found; -c puts the current folder first, as a kernel does
+    run = subprocess.run([sys.executable, "-S", "-c", probe], cwd=tmp_path, capture_output=True, text=True)
+    assert run.stdout.split() == ["1", "False"], (run.stdout, run.stderr)
+
+
 def test_colab_opens_the_lesson_as_stored_at_the_release_tag():
     url = hosted.colab_url(ROOT / "notebooks" / "04_softmax_scratch.ipynb", "https://github.com/me/course", "v0.3.0")
     assert url == "https://colab.research.google.com/github/me/course/blob/v0.3.0/notebooks/04_softmax_scratch.ipynb"
