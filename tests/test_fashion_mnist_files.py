@@ -190,6 +190,21 @@ def test_a_verified_cache_is_not_hashed_again_in_the_same_process(filled, monkey
     assert fm.ensure_fashion_mnist(filled, system_dirs=[]) == filled
 
 
+@needs_archives
+@pytest.mark.parametrize("change", ["truncated", "same size, new time"])
+def test_a_file_changed_after_it_was_verified_is_checked_again(filled, change):
+    fm.ensure_fashion_mnist(filled, system_dirs=[])  # verified, and remembered as such in this process
+    path = fm.raw_dir(filled) / "t10k-labels-idx1-ubyte"
+    good = path.read_bytes()
+    data = bytearray(good)
+    data[-1] ^= 0xFF
+    path.write_bytes(bytes(data[:1000] if change == "truncated" else data))
+    os.utime(path, ns=(1, 1))  # another time than the one verified (a copy put back has an old one)
+    with pytest.warns(UserWarning, match="t10k-labels-idx1-ubyte is (truncated|corrupt)"):
+        fm.ensure_fashion_mnist(filled, system_dirs=[ARCHIVES])
+    assert path.read_bytes() == good
+
+
 def test_a_truncated_cache_file_is_named_and_repaired(filled):
     path = fm.raw_dir(filled) / "train-labels-idx1-ubyte"
     data = path.read_bytes()
@@ -405,10 +420,11 @@ def test_a_read_only_folder_that_lacks_a_file_says_it_is_not_writable(tmp_path, 
     assert "Traceback" not in r.stderr
 
 
-@needs_archives
+@needs_official
+@pytest.mark.parametrize("route", ["system package", "download"])
 @pytest.mark.parametrize("code, words", [(errno.ENOSPC, "No space left on device"), (errno.EDQUOT, "Disk quota exceeded")])
 def test_a_full_disk_or_quota_stops_the_fill_at_once_saying_how_much_room_it_needs(
-        tmp_path, monkeypatch, loopback_mirror, code, words):
+        tmp_path, monkeypatch, loopback_mirror, code, words, route):
     # #28: the error said the data "could not be fetched" and offered the network and Debian's package,
     # after trying every other source and mirror on the same full disk
     real, tried = fm.atomic_path, []
@@ -421,13 +437,31 @@ def test_a_full_disk_or_quota_stops_the_fill_at_once_saying_how_much_room_it_nee
 
     monkeypatch.setattr(fm, "atomic_path", no_room)
     _QuietHandler.requests.clear()
-    with pytest.raises(fm.DataCacheError) as e:
-        fm.ensure_fashion_mnist(tmp_path, system_dirs=[ARCHIVES])
+    with pytest.raises(fm.DataCacheError) as e:  # the download route: where there is no Debian package
+        fm.ensure_fashion_mnist(tmp_path, system_dirs=[ARCHIVES] if route == "system package" else [])
     msg = str(e.value)
     assert f"writing train-images-idx3-ubyte failed with '{words}'" in msg
-    assert "The files still missing need 55 MB there" in msg
+    assert "The files still missing or damaged need 55 MB there" in msg
     assert "set D2L_DATA_DIR to a folder on another disk" in msg and "apt-get" not in msg
-    assert tried == ["train-images-idx3-ubyte"] and _QuietHandler.requests == []  # no other source was tried
+    assert tried == ["train-images-idx3-ubyte"]  # no other file, source or mirror was tried
+    assert _QuietHandler.requests == ([] if route == "system package" else ["/train-images-idx3-ubyte.gz"])
+
+
+@needs_archives
+def test_a_full_disk_while_replacing_a_damaged_file_counts_that_files_room(filled, monkeypatch):
+    path = fm.raw_dir(filled) / "train-images-idx3-ubyte"
+    path.write_bytes(path.read_bytes()[:1000])
+    real = fm.atomic_path
+
+    def no_room(target):
+        if target.name in fm.FILES:
+            raise OSError(errno.ENOSPC, "No space left on device", str(target))
+        return real(target)
+
+    monkeypatch.setattr(fm, "atomic_path", no_room)
+    with pytest.warns(UserWarning, match="truncated"), pytest.raises(fm.DataCacheError) as e:
+        fm.ensure_fashion_mnist(filled, system_dirs=[ARCHIVES])
+    assert "The files still missing or damaged need 47 MB there" in str(e.value)  # its full size, not 0
 
 
 @pytest.fixture
@@ -448,7 +482,7 @@ def small_disk(tmp_path):
 @needs_archives
 def test_a_really_full_disk_leaves_no_partial_file_and_says_how_much_room_is_needed(small_disk):
     with pytest.raises(fm.DataCacheError, match=r"writing train-images-idx3-ubyte failed with 'No space left on device'"
-                                                r"\. The files still missing need 55 MB there"):
+                                                r"\. The files still missing or damaged need 55 MB there"):
         fm.ensure_fashion_mnist(small_disk, system_dirs=[ARCHIVES], download=False)
     assert list(fm.raw_dir(small_disk).iterdir()) == []  # the partial copy is gone, its room free again
     assert shutil.disk_usage(small_disk).used < 1e6
@@ -470,6 +504,25 @@ class _OneBadFileHandler(_QuietHandler):
         _OneBadFileHandler.requests.append(self.path)
         if self.path == "/train-labels-idx1-ubyte.gz":
             data = (SHARED / "train-labels-idx1-ubyte.gz").read_bytes()[:5000]
+            self.send_response(200)
+            self.send_header("Content-Length", str(len(data)))
+            self.end_headers()
+            self.wfile.write(data)
+        else:
+            http.server.SimpleHTTPRequestHandler.do_GET(self)
+
+
+class _OneWrongFileHandler(_OneBadFileHandler):
+    """Serves the official archives, except train-labels, which comes whole but with other bytes
+    (as another data set's file of the same name and size would: MNIST's have Fashion-MNIST's sizes)."""
+    requests = []
+
+    def do_GET(self):
+        _OneWrongFileHandler.requests.append(self.path)
+        if self.path == "/train-labels-idx1-ubyte.gz":
+            labels = bytearray(gzip.decompress((SHARED / "train-labels-idx1-ubyte.gz").read_bytes()))
+            labels[-1] = (labels[-1] + 1) % 10
+            data = gzip.compress(bytes(labels))
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -503,10 +556,12 @@ def test_a_silent_mirror_is_given_up_and_the_next_one_used(tmp_path, monkeypatch
 
 
 @needs_official
-def test_one_bad_file_from_a_mirror_keeps_its_good_ones_and_fetches_only_that_one_elsewhere(tmp_path, monkeypatch):
-    bad, bad_url = _server(_OneBadFileHandler)
+@pytest.mark.parametrize("handler", [_OneBadFileHandler, _OneWrongFileHandler], ids=["truncated", "same size, wrong bytes"])
+def test_one_bad_file_from_a_mirror_keeps_its_good_ones_and_fetches_only_that_one_elsewhere(tmp_path, monkeypatch,
+                                                                                            handler):
+    bad, bad_url = _server(handler)
     _QuietHandler.requests.clear()
-    _OneBadFileHandler.requests.clear()
+    handler.requests.clear()
     good, good_url = _server(_QuietHandler)
     monkeypatch.setenv(fm.MIRROR_ENV, f"{bad_url},{good_url}")
     try:
@@ -516,7 +571,7 @@ def test_one_bad_file_from_a_mirror_keeps_its_good_ones_and_fetches_only_that_on
             s.shutdown()
             s.server_close()
     assert all(fm.check_file(fm.raw_dir(root) / n, n) is None for n in fm.FILES)
-    assert sorted(_OneBadFileHandler.requests) == sorted(f"/{g}" for g in GZ)
+    assert sorted(handler.requests) == sorted(f"/{g}" for g in GZ)
     assert [r for r in _QuietHandler.requests if r.endswith(".gz")] == ["/train-labels-idx1-ubyte.gz"]
 
 

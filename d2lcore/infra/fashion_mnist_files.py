@@ -146,9 +146,10 @@ def _install_verified(src, raw, name):
     except OSError as e:
         if e.errno not in (errno.ENOSPC, getattr(errno, "EDQUOT", errno.ENOSPC)):
             raise
-        need = sum(s for n, (s, _) in FILES.items() if not (raw / n).exists())
+        # a damaged file is replaced through a temporary copy beside it: it needs its full size too
+        need = sum(FILES[n][0] for n in _problems(raw, FILES))
         raise DataCacheError(f"no room for Fashion-MNIST in {raw}: writing {name} failed with '{e.strerror}'. "
-                             f"The files still missing need {need / 1e6:.0f} MB there. Free some space, or pass "
+                             f"The files still missing or damaged need {need / 1e6:.0f} MB there. Free some space, or pass "
                              f"root= / set {DATA_DIR_ENV} to a folder on another disk; the files already there "
                              f"are kept.") from e
 
