@@ -12,7 +12,9 @@ import builtins
 import importlib.util
 import json
 import pathlib
+import random
 
+import numpy as np
 import pytest
 import torch
 
@@ -94,13 +96,19 @@ def notebook(path, *cells):
 def test_the_runner_measures_at_the_assert_with_every_seed_shifted(tmp_path):
     lesson = notebook(tmp_path / "99_x.ipynb",
                       ("import torch\ntorch.manual_seed(3)\nx = torch.rand(1).item()\nassert x > 2", []),
-                      ("for i in range(4):\n    assert i < 1, 'fails from i = 1 on'\ni = -1", []),
+                      # the worst value comes first: a runner that kept the last one would give 1
+                      ("for i in (3, 0, 1):\n    assert i < 1, 'fails for i = 3'\ni = -1", []),
+                      ("import random\nimport numpy as np\nrandom.seed(6)\nw = random.random()\nassert w > 2\n"
+                       "z = np.random.default_rng(4).random()\nassert z > 2\nnp.random.seed(7)\nv = np.random.rand()\n"
+                       "assert v > 2", []),
                       ("raise ValueError('on purpose')", [cm.RAISES]))
     solutions = notebook(tmp_path / "99_x_solutions.ipynb",
                          ("import d2lcore as d2l\nd2l.infra.run_lesson('../99_x.ipynb')", []),  # not run
                          ("g = torch.Generator().manual_seed(5)\ny = torch.rand(1, generator=g).item()\n"
                           "assert y > 2", []))
     claims = [cm.Claim("99", "x", "x", ">", 2, "x > 2"), cm.Claim("99", "i", "i", "<", 1, "i < 1"),
+              cm.Claim("99", "w", "w", ">", 2, "w > 2"), cm.Claim("99", "z", "z", ">", 2, "z > 2"),
+              cm.Claim("99", "v", "v", ">", 2, "v > 2"),
               cm.Claim("99", "y", "y", ">", 2, "y > 2"),
               cm.Claim("99", "raised", "len(_raised)", ">=", 1, "on purpose")]
     for s in (0, 2):
@@ -109,7 +117,12 @@ def test_the_runner_measures_at_the_assert_with_every_seed_shifted(tmp_path):
         torch.manual_seed(3 + seed)
         assert values["x"] == torch.rand(1).item()
         assert values["y"] == torch.rand(1, generator=torch.Generator().manual_seed(5 + seed)).item()
-        assert values["i"] == 3  # the worst of the loop's four, not the -1 after it
+        assert values["i"] == 3  # the worst of the loop's three, not the last, nor the -1 after it
+        random.seed(6 + seed)
+        assert values["w"] == random.random()
+        assert values["z"] == np.random.default_rng(4 + seed).random()
+        np.random.seed(7 + seed)
+        assert values["v"] == np.random.rand()
         assert values["raised"] == 1
     assert torch.Generator is torch._C.Generator  # the seeds are as they were after the run
     with pytest.raises(RuntimeError, match="bad.ipynb, cell 1 failed: ZeroDivisionError"):
