@@ -2,22 +2,23 @@
 
     .venv/bin/python benchmarks/trainer_overhead.py [--epochs 3] [--repeats 5] [--device cpu] [--threads N]
 
-Three sides, in one process, on Fashion-MNIST as device tensors (`load_data_fashion_mnist(256,
-device=...)`, a `TensorLoader`), each followed by the held-out accuracy after every epoch:
+Five sides, in one process, on Fashion-MNIST as device tensors (`load_data_fashion_mnist(256,
+device=...)`, a `TensorLoader`), each followed by the held-out accuracy after every epoch: (a), (b),
+(c) and (e) evaluate with one plain loop (`held_out`); (d) with `d2l.evaluate_accuracy`, its own:
 (a) the bare loop: forward, mean cross-entropy, zero_grad, backward, SGD step;
 (b) the bare loop that also keeps what `d2l.train` reports: the epoch's summed training loss and
     correct predictions, as device tensors read once per epoch (lesson 04's metric line);
 (c) lesson 04's loop itself, unguarded: the summed loss's backward(), the optimizer adapted to
-    `updater(batch_size)` (`d2l.as_updater`), the metric line, evaluation by `d2l.evaluate_accuracy`:
-    the least any trainer that is lesson 04's loop can cost;
+    `updater(batch_size)` (`d2l.as_updater`), the metric line: the least any trainer that is
+    lesson 04's loop can cost;
 (d) `d2l.train` with no figure (and no progress bar: none is shown headless), which is (c) plus its
-    marked lines: the guards, the device, the history;
+    marked lines (the guards, the device, the history) and its guarded evaluation;
 (e) a design not taken, for comparison: (c) with its metrics counted once per epoch instead of at
     every step (each step's loss, scores and labels kept, as references; one stack, cat, argmax,
     compare and sum at the epoch's end), which saves four operations a step (four kernel launches on
     a GPU) at the price of keeping an epoch's scores.
 Softmax regression (784 -> 10) and an MLP (784-256-10), lr 0.1. Each side is timed `--repeats`
-times, rotating, best of each; the ratios are (d) over (a), (b) and (c), and (c) and (e) over (a).
+times, rotating, best of each; the ratios are (d) over (a), (b) and (c), and (b), (c) and (e) over (a).
 
 It also counts the operations of one training step, beyond views: aten operations dispatched
 (each one is at least one kernel launch on a GPU), and on CUDA the kernels `torch.profiler` saw.
@@ -93,7 +94,7 @@ def lesson_04_loop(net, train_iter, test_iter, epochs, lr):
             updater(X.shape[0])
             metric.add(l.sum().detach(), d2l.accuracy(y_hat.detach(), y), y.numel())
         train_loss, train_acc = metric[0] / metric[2], metric[1] / metric[2]
-        acc = d2l.evaluate_accuracy(net, test_iter)
+        acc = held_out(net, test_iter)
     return acc
 
 
@@ -112,7 +113,7 @@ def lesson_04_loop_counted_per_epoch(net, train_iter, test_iter, epochs, lr):
         labels = torch.cat(labels)
         train_loss = float(torch.stack(losses).sum(dtype=torch.float64)) / len(labels)
         train_acc = float(d2l.accuracy(torch.cat(scores), labels)) / len(labels)
-        acc = d2l.evaluate_accuracy(net, test_iter)
+        acc = held_out(net, test_iter)
     return acc
 
 
@@ -205,7 +206,8 @@ def main():
               + f"   d2l.train / bare {best['d2l.train'] / best['bare']:.3f}x"
               + f"   / bare + metrics {best['d2l.train'] / best['bare + metrics']:.3f}x"
               + f"   / lesson 04's loop {best['d2l.train'] / best[LOOP]:.3f}x"
-              + f"   (lesson 04's loop / bare {best[LOOP] / best['bare']:.3f}x, counted per epoch / bare "
+              + f"   (bare + metrics / bare {best['bare + metrics'] / best['bare']:.3f}x, "
+                f"lesson 04's loop / bare {best[LOOP] / best['bare']:.3f}x, counted per epoch / bare "
                 f"{best['counted per epoch'] / best['bare']:.3f}x)")
         counts = {side: ops_per_step(SIDES[side], kind, train_iter, test_iter, device) for side in SIDES}
         print(f"{'':8s} per training step: " + "   ".join(

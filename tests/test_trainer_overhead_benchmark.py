@@ -21,8 +21,10 @@ def test_d2l_train_costs_three_operations_a_step_over_a_loop_keeping_the_same_su
     it = d2l.TensorLoader(torch.rand(512, 1, 28, 28, generator=g), torch.randint(0, 10, (512,), generator=g), 256)
     ops = {side: bench.ops_per_step(fn, kind, it, it, torch.device("cpu"), steps=4)[0]
            for side, fn in bench.SIDES.items()}
-    assert ops["bare + metrics"] - ops["bare"] == 4  # lesson 04's metric line: l.sum(), argmax, ==, sum
-    assert ops["lesson 04's loop"] - ops["bare + metrics"] == 2  # l.sum() before backward, the gradients / n
+    # the metric line: the mean loss times n (l.detach() * len(y)), argmax, ==, sum
+    assert ops["bare + metrics"] - ops["bare"] == 4
+    # l.sum() before backward, the gradients / n; the metric's l.sum() takes the place of the multiplication
+    assert ops["lesson 04's loop"] - ops["bare + metrics"] == 2
     assert ops["d2l.train"] - ops["lesson 04's loop"] == 1  # the CPU's non-finite check: one .item()
     assert ops["counted per epoch"] - ops["bare"] == 2  # the per-step metrics gone, the epoch's counted once
 
