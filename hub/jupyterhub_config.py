@@ -58,7 +58,8 @@ c.NativeAuthenticator.minimum_password_length = 8
 c.NativeAuthenticator.check_common_password = True
 # names become Unix accounts: lower-case letters, digits, "-" and "_", starting with a letter
 c.Authenticator.username_pattern = r"^[a-z][a-z0-9_-]{0,30}$"
-c.Authenticator.blocked_users = {"root", "admin", "nobody", "daemon", "bin", "sys", "sync", "www-data"}
+# d2lgrader: the account ./course grade runs submissions as (scripts/grade.py), never a person's
+c.Authenticator.blocked_users = {"root", "admin", "nobody", "daemon", "bin", "sys", "sync", "www-data", "d2lgrader"}
 
 # --- each student's server
 c.JupyterHub.spawner_class = ClassSpawner

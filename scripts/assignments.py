@@ -15,7 +15,8 @@ The lessons stay the single source. A lesson's self-check cell carries cell meta
   assignment have drifted apart: the build fails). It is the question's visible test, worth
   CHECK_POINTS; the student sees the same report as in the lesson, and Validate runs it;
 - hidden tests (assignments/hidden_tests.yml) check what the self-check does not show, worth
-  HIDDEN_POINTS; the students' copy has none of them.
+  HIDDEN_POINTS; the students' copy has none of them (the course's repository, which students can
+  read, does: hidden from the notebook, not secret; docs/assignments.md).
 The lesson's exercises follow as manually graded questions (EXERCISE_POINTS each): the exercise as
 the lesson words it, and an answer cell; the instructor's version holds the worked solution.
 """

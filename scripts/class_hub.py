@@ -140,12 +140,17 @@ def graded_assignments(home, venv):
     exchange = home / "exchange"
     exchange.mkdir(exist_ok=True)
     os.chmod(exchange, 0o1777)  # as nbgrader's docs ask; sticky: no one removes another's entries
+    # the instructors' collect: no entry taken under another student's name, no link followed (hub/safe_collect.py)
+    site = subprocess.run([str(venv / "bin" / "python"), "-c", "import sysconfig; print(sysconfig.get_paths()['purelib'])"],
+                          capture_output=True, text=True, check=True).stdout.strip()
+    shutil.copy2(ROOT / "hub" / "safe_collect.py", pathlib.Path(site) / "d2lcore_safe_collect.py")
     etc = venv / "etc" / "jupyter"
     (etc / "nbgrader_config.py").write_text(
         "# written by ./course hub: every account's nbgrader\n"
         "c = get_config()  # noqa: F821\n"
         'c.CourseDirectory.course_id = "d2lcore"\n'
-        f"c.Exchange.root = {str(exchange)!r}\n")
+        f"c.Exchange.root = {str(exchange)!r}\n"
+        'c.ExchangeFactory.collect = "d2lcore_safe_collect.SafeExchangeCollect"\n')
     (etc / "labconfig").mkdir(parents=True, exist_ok=True)
     (etc / "labconfig" / "page_config.json").write_text(json.dumps(
         {"disabledExtensions": {name: True for name in INSTRUCTOR_ONLY_LAB}}, indent=1) + "\n")
@@ -166,7 +171,10 @@ def graded_assignments(home, venv):
     template = home / "assignments"
     say(f"the course's assignments (nbgrader) in {template}")
     run(venv / "bin" / "python", ROOT / "scripts" / "assignments.py", template, stdout=subprocess.DEVNULL)
-    run("chmod", "-R", "a+rX,go-w", instructor, template)
+    run("chmod", "-R", "a+rX,go-w", instructor)
+    # the instructors' version, with the worked solutions and the gradebook: root's alone (the hub, as
+    # root, copies it into an instructor's ~/course); the students get the released copies by nbgrader
+    run("chmod", "-R", "go-rwx", template)
 
 
 def mirror(repo):
@@ -183,7 +191,7 @@ def hub_environment(home, args):
     env = dict(os.environ, D2L_HUB_DIR=str(home), D2L_HUB_COURSE_REPO=str(home / "course.git"),
                D2L_DATA_DIR=str(home / "data"), D2L_HUB_URL=args.url, D2L_HUB_ADMINS=",".join(args.admin),
                D2L_HUB_MEM_LIMIT_GB=str(args.mem_limit_gb), D2L_HUB_DISK_QUOTA_GB=str(args.disk_quota_gb),
-               D2L_HUB_HOME_ROOT=args.home_root,
+               D2L_HUB_HOME_ROOT=os.path.abspath(args.home_root) if args.home_root else "",
                D2L_HUB_PROXY=str(home / "proxy" / "node_modules" / ".bin" / "configurable-http-proxy"))
     if args.roster:
         env["D2L_HUB_ROSTER"] = str(pathlib.Path(args.roster).resolve())

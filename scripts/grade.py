@@ -5,17 +5,19 @@
 SUBMISSIONS_DIR holds STUDENT/ASSIGNMENT/ASSIGNMENT.ipynb (nbgrader's `submitted/` layout: what
 `nbgrader collect` or `zip_collect` gather). The course folder is what `./course assignments` built.
 Writes OUT/grades.csv (a row per submission: its score, the points of each question, the cells the
-student changed that they were not to change) and OUT/feedback/STUDENT/ASSIGNMENT.html (nbgrader's
-feedback), OUT/autograded/STUDENT/ASSIGNMENT.ipynb (the executed copy).
+student changed that they were not to change; a submission graded again replaces its row, the other
+rows are kept) and OUT/feedback/STUDENT/ASSIGNMENT.html (nbgrader's feedback),
+OUT/autograded/STUDENT/ASSIGNMENT.ipynb (the executed copy).
 
 Each submission is graded by nbgrader autograde in a course folder of its own (a copy of the
 gradebook), in a fresh kernel, each cell within --timeout seconds (nbgrader interrupts it), its
 printing cut to 1000 lines; the whole submission within --submission-timeout. Run as root, it runs
 as the unprivileged account `d2lgrader`, which can write only that folder: a submission that
 deletes files reaches only its own copy, never the submissions or another student's. Whatever it
-started is killed after it, nbgrader's feedback is made by the same account, and its folder is then
-root's (links it planted are never followed), so two `./course grade` runs at once take turns, a
-submission each. The submissions folder is only read. A submission that breaks nbgrader itself
+started is killed after it (all of the account's processes, in one pass a fork cannot escape), and
+its copy of the gradebook holds no other student (their grades, comments, e-mail). nbgrader's
+feedback is made by the same account, and its folder is then root's (links it planted are never
+followed), so two `./course grade` runs at once take turns, a submission each. The submissions folder is only read. A submission that breaks nbgrader itself
 gets 0 and the reason, and the others are graded on.
 
 A locked cell the student changed (a test, the set-up) is restored by nbgrader before grading, from
@@ -30,6 +32,7 @@ import pathlib
 import pwd
 import shutil
 import signal
+import sqlite3
 import subprocess
 import sys
 import tempfile
@@ -57,13 +60,45 @@ def one_submission_at_a_time():
 
 
 def grader_account():
-    """The unprivileged account submissions run as (root only); made once, no home, no login."""
+    """The unprivileged account submissions run as (root only); made once, no home, no login. An
+    account of that name that is someone's (a login shell, a home) is refused: every submission would
+    run as that person, and every process of it is killed after each one."""
     try:
-        return pwd.getpwnam(GRADER)
+        account = pwd.getpwnam(GRADER)
     except KeyError:
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", GRADER],
                        check=True, capture_output=True)
         return pwd.getpwnam(GRADER)
+    if account.pw_uid == 0 or account.pw_shell not in ("/usr/sbin/nologin", "/sbin/nologin", "/bin/false") \
+            or os.path.isdir(account.pw_dir):
+        raise SystemExit(f"the account {GRADER} exists and looks like a person's (uid {account.pw_uid}, shell "
+                         f"{account.pw_shell}, home {account.pw_dir}): submissions must run as an account of their "
+                         f"own. Rename that account, then run again ({GRADER} is then made as a system account).")
+    return account
+
+
+def kill_every_process_of(uid, gid):
+    """SIGKILL every process of the account. kill(-1) made as the account signals all of them in one
+    pass over the kernel's process list, which a fork cannot escape (a process that keeps forking to
+    new process IDs outlives any number of pkill passes)."""
+    def as_account():
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    # the shell's kill builtin: kill(-1) spares the caller itself, which then exits
+    subprocess.run(["/bin/sh", "-c", "kill -KILL -1"], preexec_fn=as_account, capture_output=True)
+
+
+def gradebook_of_one(path, student):
+    """Remove every other student, with their submissions, grades and comments, from the gradebook
+    copy at `path`, and rewrite the file so that nothing of theirs is left in its free pages: the
+    submission runs beside this copy and could read it."""
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{path}") as gb:
+        for other in [s.id for s in gb.students if s.id != student]:
+            gb.remove_student(other)
+    with contextlib.closing(sqlite3.connect(path)) as db:
+        db.execute("VACUUM")
 
 
 def grading_python():
@@ -119,6 +154,7 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
     scratch = pathlib.Path(tempfile.mkdtemp(prefix="d2l-grade-"))
     try:
         shutil.copy2(course / "gradebook.db", scratch / "gradebook.db")
+        gradebook_of_one(scratch / "gradebook.db", student)
         # the root set last wins: the course folder's config names where it was built, which it may have left
         config = (course / "nbgrader_config.py").read_text()
         (scratch / "nbgrader_config.py").write_text(config + f"c.CourseDirectory.root = {str(scratch)!r}\n"
@@ -169,7 +205,7 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
             except subprocess.TimeoutExpired:  # no feedback file: the scores stand
                 pass
             if as_grader:  # nothing the submission started lives on, and nothing of the account may change
-                subprocess.run(["pkill", "-KILL", "-u", GRADER], capture_output=True)  # the folder from here on
+                kill_every_process_of(account.pw_uid, account.pw_gid)  # the folder is root's from here on
                 subprocess.run(["chown", "-R", "--no-dereference", "0:0", str(scratch)], check=True)
         if (scratch / "gradebook.db").is_symlink():
             row["error"] = "the submission replaced the gradebook with a link"
@@ -258,14 +294,32 @@ def main():
                   + (f" — {row['error']}" if row["error"] else "")
                   + (f" — changed locked cells: {row['changed_locked_cells']}" if row["changed_locked_cells"] else ""),
                   flush=True)
-    out.mkdir(parents=True, exist_ok=True)
-    fields = ["student", "assignment", "score", "max_score", "error", "changed_locked_cells"]
-    fields += sorted({k for r in rows for k in r} - set(fields))
-    with open(out / "grades.csv", "w", newline="") as f:
-        writer = csv.DictWriter(f, fieldnames=fields)
-        writer.writeheader()
-        writer.writerows(rows)
+    write_grades(out, rows)
     print(f"{len(rows)} submissions graded: {out / 'grades.csv'}, feedback in {out / 'feedback'}")
+
+
+def write_grades(out, rows):
+    """Add `rows` to OUT/grades.csv: a submission graded again replaces its row, the others' rows
+    (earlier runs, another assignment's run at the same time) are kept. Under a lock, through a
+    temporary file renamed into place: the file is never half written, and no run erases another's."""
+    out.mkdir(parents=True, exist_ok=True)
+    path = out / "grades.csv"
+    with open(out / ".grades.csv.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        kept = []
+        if path.exists():
+            with open(path, newline="") as f:
+                graded = {(r["student"], r["assignment"]) for r in rows}
+                kept = [r for r in csv.DictReader(f) if (r["student"], r["assignment"]) not in graded]
+        merged = sorted(kept + rows, key=lambda r: (r["student"], r["assignment"]))
+        fields = ["student", "assignment", "score", "max_score", "error", "changed_locked_cells"]
+        fields += sorted({k for r in merged for k in r} - set(fields))
+        tmp = path.with_name(f".grades.csv.{os.getpid()}.tmp")
+        with open(tmp, "w", newline="") as f:
+            writer = csv.DictWriter(f, fieldnames=fields, restval="")
+            writer.writeheader()
+            writer.writerows(merged)
+        os.replace(tmp, path)
 
 
 if __name__ == "__main__":

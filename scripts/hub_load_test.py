@@ -327,16 +327,26 @@ def remove_students(names, exchange=pathlib.Path(os.environ.get("D2L_HUB_DIR", "
 def remove_owned_by(uids, folder):
     """What the test's accounts left in the class's nbgrader exchange (a course folder made by their
     instructor, releases, submissions): once they are gone, the next run's accounts (other uids) could
-    not write there. Only theirs: a real class's entries stay."""
+    not write there. Only theirs: a real class's entries stay, also inside a folder a test account
+    made (a real student's submission in the inbound folder of the test's instructor)."""
     if not uids or not folder.is_dir():
         return
     for entry in list(folder.iterdir()):
         if entry.is_symlink() or not entry.is_dir():
             continue
-        if entry.stat().st_uid in uids:
+        if entry.lstat().st_uid in uids and all_owned_by(uids, entry):
             shutil.rmtree(entry, ignore_errors=True)
         else:
             remove_owned_by(uids, entry)
+
+
+def all_owned_by(uids, folder):
+    """Whether every entry under folder (links not followed) belongs to one of uids."""
+    for parent, dirs, files in os.walk(folder):
+        for name in dirs + files:
+            if os.lstat(os.path.join(parent, name)).st_uid not in uids:
+                return False
+    return True
 
 
 class BtrfsHomes:
@@ -562,6 +572,17 @@ async def assignments_check(hub, a, b, as_user, open_tabs):
     inbound = hub.home / "exchange" / "d2lcore" / "inbound"
     peek = as_user(a.name, f"import os; print(os.listdir({str(inbound)!r}))")
     private = "PermissionError" in peek.stderr
+    # nor the instructors' version, which holds the worked solutions (and the gradebook)
+    source = hub.home / "assignments" / "source" / name / f"{name}.ipynb"
+    keys = as_user(a.name, f"print(open({str(source)!r}).read()[:10])")
+    keys_hidden = "PermissionError" in keys.stderr
+    # b submits its own (wrong) work under a's name, dated later: nbgrader's own collect took the newest
+    # entry named after a; the class's takes only a's own (hub/safe_collect.py), so a keeps 6 of 6
+    forged = inbound / f"{a.name}+{name}+2099-01-01 00:00:00.000000 UTC"
+    as_user(b.name, f"import os, shutil; os.mkdir({str(forged)!r}); "
+                    f"shutil.copy(os.path.expanduser({'~/' + path!r}), {str(forged)!r}); "
+                    f"open(os.path.join({str(forged)!r}, 'timestamp.txt'), 'w').write('2099-01-01 00:00:00.000000 UTC')")
+    forged_made = forged.is_dir()
     await teacher.server("POST", f"/formgrader/api/assignment/{name}/collect")
     scores = {}
     for student in (a, b):
@@ -577,11 +598,13 @@ async def assignments_check(hub, a, b, as_user, open_tabs):
         feedback[student.name] = [p.name for p in (home / name / "feedback").rglob("*.html")]
     passed = (verdicts[a.name][:3] == (True, 200, []) and verdicts[b.name][0] is True
               and len(verdicts[b.name][2]) == 1 and "check_sgd" in verdicts[b.name][2][0]
-              and verdicts[a.name][3] is True and verdicts[b.name][3] is True and private
+              and verdicts[a.name][3] is True and verdicts[b.name][3] is True and private and keys_hidden and forged_made
               and scores.get(a.name) == (6.0, 6.0) and scores.get(b.name) == (3.0, 6.0)
               and all(f == [f"{name}.html"] for f in feedback.values()))
     return ("a graded assignment: released, fetched, validated, submitted, collected, autograded, feedback back",
             passed, f"fetch/save/validate failures/submit: {verdicts}; inbound unreadable to a student: {private}; "
+                    f"the instructors' version unreadable to a student: {keys_hidden}; "
+                    f"an entry under another's name planted: {forged_made}; "
                     f"autograded (score, max): {scores}; feedback: {feedback}")
 
 

@@ -515,6 +515,16 @@ def test_execute_and_site_take_paths_relative_to_the_callers_folder(sandbox, tmp
     assert (venv / "python.log").read_text().splitlines()[-1] == f"scripts/build_site.py {tmp_path}/out"
 
 
+def test_hub_reads_its_arguments_in_the_callers_folder_and_a_name_stays_a_name(sandbox, tmp_path):
+    # "cd /home && sudo ./course hub --admin teacher" made the instructor's name the path /home/teacher
+    venv = _venv(tmp_path / "venv")
+    (tmp_path / "teacher").mkdir()
+    run = sandbox.run("hub", "--admin", "teacher", "--roster", "roster.txt", venv=venv, cwd=tmp_path)
+    assert run.returncode == 0, run.stderr
+    calls = (venv / "python.log").read_text().splitlines()
+    assert calls[-1] == f"{ROOT}/scripts/class_hub.py --admin teacher --roster roster.txt"  # found from tmp_path
+
+
 @pytest.mark.parametrize("args", [["--help"], ["a", "b"]])
 def test_course_site_takes_one_folder_and_builds_nothing_for_anything_else(tmp_path, args):
     # "./course site --help" made ./--help and built the site into it

@@ -9,6 +9,7 @@ deleted, another student's submission attacked, a locked test cell edited). CI g
 import csv
 import os
 import pathlib
+import shutil
 import subprocess
 import sys
 
@@ -60,6 +61,9 @@ def graded(tmp_path_factory):
     course, subs, out = base / "course", base / "submitted", base / "grades"
     A.build(base / "built")
     (base / "built").rename(course)  # moved after it was built (or copied to /srv): its config names the old path
+    from nbgrader.api import Gradebook
+    with Gradebook(f"sqlite:///{course / 'gradebook.db'}") as gb:  # as formgrader leaves it: the class's records
+        gb.add_student("alice", first_name="Alice", email="alice@uni.example")
     files = {}
     files["alice"] = submit(course, subs, "alice", L01)  # the lesson's own solution
     files["bob"] = submit(course, subs, "bob", L01, {"sgd-answer": ("/ batch_size", "")})  # no /batch_size
@@ -70,15 +74,27 @@ def graded(tmp_path_factory):
     # root in that folder, so the config ran with root's rights (it must not get to write into grades/)
     planted = (f"try:\n    open({str(out / 'planted-by-carol')!r}, 'w').write('ran as root')\n"
                "except OSError:\n    pass\n")
+    # a process that outlives it: a new process ID every round (one pkill pass always misses it), deleting
+    # the submissions graded after it from their scratch folders
+    survivor = ("import glob, os, time\nend = time.time() + 60\nwhile time.time() < end:\n"
+                "    if os.fork():\n        os._exit(0)\n"
+                "    for p in glob.glob('/tmp/d2l-grade-*/submitted/*/*/*.ipynb'):\n"
+                "        try:\n            os.remove(p)\n        except OSError:\n            pass\n"
+                "    time.sleep(0.005)\n")
     attack = (f"try:\n    shutil.rmtree({str(victim.parent)!r})  # another student's submission\n"
               "except OSError as e:\n    print('could not:', type(e).__name__)\n"
               f"with open('../../../nbgrader_config.py', 'a') as f:\n    f.write({planted!r})\n"
+              "import sqlite3\n"  # the class's grades, comments and e-mail, in the gradebook beside it
+              "print('STUDENTS:', [r[0] for r in sqlite3.connect('../../../gradebook.db').execute('select id from student')])\n"
+              "print('LINK:', open('shadow.txt').read()[:4] if os.path.exists('shadow.txt') else 'not copied')\n"
+              f"import subprocess, sys\nsubprocess.Popen([sys.executable, '-c', {survivor!r}], start_new_session=True)\n"
               ) if os.geteuid() == 0 else ""
     hostile = ("import glob, os, shutil\n" + attack +
                "for f in glob.glob('*'):\n    os.remove(f)  # every file in its folder\n"
                "for i in range(300_000):\n    print('line', i)  # megabytes of output\n\n\n")
     files["carol"] = submit(course, subs, "carol", L01, {"data_iter-answer": ("def data_iter", hostile + "def data_iter")},
                             cell_change={"sgd-check": "assert True  # the test, edited"})
+    (files["carol"].parent / "shadow.txt").symlink_to("/etc/shadow")  # a link in the submission: never followed
     files["dave"] = submit(course, subs, "dave", L07, {"stable_softmax-answer": ("def stable_softmax", "while True:\n    pass\n\n\ndef stable_softmax")})
     files["erin"] = submit(course, subs, "erin", L10, {"Adam-answer": ("m_hat = m / (1 - beta1 ** t)", "m_hat = m")})
     # input() in an answer: it passed Validate and failed autograde in nbgrader#1844; it must do the same in both
@@ -179,7 +195,13 @@ def test_a_hostile_submission_is_graded_and_touches_no_one_else(graded):
     graded_copy = out / "autograded" / "carol" / f"{L01}.ipynb"
     assert graded_copy.stat().st_size < 1_000_000  # nbgrader cut its printing
     if os.geteuid() == 0:
-        assert "could not: PermissionError" in graded_copy.read_text()
+        text = graded_copy.read_text()
+        assert "could not: PermissionError" in text
+        assert "STUDENTS: ['carol']" in text  # its gradebook copy holds no one else
+        assert "LINK: not copied" in text
+        # what it left running was killed with it: the submissions graded after it were there to grade
+        for later in ("dave", "erin", "kim"):
+            assert "could not grade" not in rows[later]["error"], (later, rows[later]["error"])
     assert float(rows["alice"]["score"]) == 6  # graded before or after it, alice keeps her marks
     assert (out / "feedback" / "carol" / f"{L01}.html").exists()
     assert not (out / "planted-by-carol").exists()  # the config it planted never ran as root
@@ -238,3 +260,69 @@ def test_every_planted_mistake_loses_exactly_its_questions_points(graded):
         assert float(rows[student]["score"]) == 0 and float(rows[student]["max_score"]) == 6, rows[student]
         assert rows[student]["error"].startswith("nbgrader could not grade it"), rows[student]["error"]
     assert float(rows["heidi"]["score"]) == 3  # graded after them: the batch went on
+
+
+# --- the parts of grade.py that keep students apart, on their own (fast) ----------------------
+
+sys.path.insert(0, str(ROOT / "scripts"))
+import grade  # noqa: E402
+
+
+def test_grades_of_another_run_are_kept_and_a_regraded_submission_replaces_its_row(tmp_path):
+    # each run rewrote grades.csv with its own rows: grading a second assignment erased the first's
+    row = {"student": "alice", "assignment": L01, "score": 6.0, "max_score": 6.0, "error": "", "changed_locked_cells": ""}
+    grade.write_grades(tmp_path, [row])
+    grade.write_grades(tmp_path, [dict(row, student="bob", assignment=L04, score=3.0, **{"q-check (2)": "2"})])
+    grade.write_grades(tmp_path, [dict(row, score=4.0)])  # alice's, graded again
+    rows = list(csv.DictReader(open(tmp_path / "grades.csv")))
+    assert [(r["student"], r["assignment"], r["score"]) for r in rows] == [("alice", L01, "4.0"), ("bob", L04, "3.0")]
+    assert rows[1]["q-check (2)"] == "2" and rows[0]["q-check (2)"] == ""
+    assert sorted(p.name for p in tmp_path.iterdir()) == [".grades.csv.lock", "grades.csv"]  # no temporary file left
+
+
+def test_the_gradebook_copy_holds_only_the_student_being_graded(tmp_path, monkeypatch):
+    from nbgrader.api import Gradebook
+    monkeypatch.setenv("PATH", f"{pathlib.Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}")  # alembic
+    path = tmp_path / "gradebook.db"
+    with Gradebook(f"sqlite:///{path}") as gb:
+        gb.add_student("alice", first_name="Alice", email="alice@uni.example")
+        gb.add_student("mallory")
+        gb.add_assignment("a1")
+        gb.add_submission("a1", "alice")
+    grade.gradebook_of_one(path, "mallory")
+    with Gradebook(f"sqlite:///{path}") as gb:
+        assert [s.id for s in gb.students] == ["mallory"] and gb.find_assignment("a1").num_submissions == 0
+    assert b"alice" not in path.read_bytes()  # not even in the file's free pages
+
+
+@pytest.mark.skipif(os.geteuid() != 0 or not os.access("/usr/bin/python3", os.X_OK),
+                    reason="runs a process as another account (root), with a Python every account can run")
+def test_every_process_of_the_account_is_killed_even_one_that_keeps_forking():
+    import tempfile
+    import time
+    uid = 54329
+    beats = pathlib.Path(tempfile.mkdtemp(prefix="d2l-forker-")) / "beats"
+    beats.parent.chmod(0o777)
+    # a new process every round, each living a millisecond: a pkill pass always lists some already gone
+    forker = ("import os, time\nend = time.time() + 30\nwhile time.time() < end:\n"
+              "    if os.fork():\n        os._exit(0)\n"
+              f"    with open({str(beats)!r}, 'a') as f:\n        f.write('.')\n    time.sleep(0.001)\n")
+
+    def as_account():
+        os.setgroups([])
+        os.setgid(uid)
+        os.setuid(uid)
+
+    def forking():  # its heartbeat file still grows
+        before = beats.stat().st_size if beats.exists() else 0
+        time.sleep(0.3)
+        return beats.exists() and beats.stat().st_size > before
+
+    try:
+        subprocess.Popen(["/usr/bin/python3", "-c", forker], preexec_fn=as_account, start_new_session=True)
+        assert forking()
+        grade.kill_every_process_of(uid, uid)
+        assert not forking()
+    finally:
+        grade.kill_every_process_of(uid, uid)
+        shutil.rmtree(beats.parent, ignore_errors=True)
