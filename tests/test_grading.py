@@ -326,3 +326,15 @@ def test_every_process_of_the_account_is_killed_even_one_that_keeps_forking():
     finally:
         grade.kill_every_process_of(uid, uid)
         shutil.rmtree(beats.parent, ignore_errors=True)
+
+
+def test_an_account_named_like_the_grader_that_is_a_persons_is_refused(monkeypatch):
+    # a student signed up as d2lgrader before the first ./course grade: every submission would run as them
+    import pwd
+    person = pwd.struct_passwd((grade.GRADER, "x", 1001, 1001, "", "/root", "/bin/bash"))  # a home, a shell
+    monkeypatch.setattr(grade.pwd, "getpwnam", lambda name: person)
+    with pytest.raises(SystemExit, match="looks like a person's"):
+        grade.grader_account()
+    system = pwd.struct_passwd((grade.GRADER, "x", 999, 995, "", "/nonexistent", "/usr/sbin/nologin"))
+    monkeypatch.setattr(grade.pwd, "getpwnam", lambda name: system)
+    assert grade.grader_account() is system
