@@ -17,8 +17,10 @@ deletes files reaches only its own copy, never the submissions or another studen
 started is killed after it (all of the account's processes, in one pass a fork cannot escape), and
 its copy of the gradebook holds no other student (their grades, comments, e-mail). nbgrader's
 feedback is made by the same account, and its folder is then root's (links it planted are never
-followed), so two `./course grade` runs at once take turns, a submission each. The submissions folder is only read. A submission that breaks nbgrader itself
-gets 0 and the reason, and the others are graded on.
+followed), so two `./course grade` runs at once take turns, a submission each (a scratch folder is
+the account's only while its submission holds the lock), and nothing it scheduled with cron or at
+runs (the account is denied both). The submissions folder is only read. A submission that breaks
+nbgrader, or its own grading, gets 0 and the reason, and the others are graded on.
 
 A locked cell the student changed (a test, the set-up) is restored by nbgrader before grading, from
 its checksum in the gradebook; the question it belongs to then scores 0 and the CSV names the cell.
@@ -44,6 +46,8 @@ GRADER = "d2lgrader"
 # held while a submission runs as GRADER: every process of that account is killed after each one, so two
 # runs at once (two assignments, two instructors) would kill each other's kernels and score them 0
 LOCK = pathlib.Path("/run/d2lcore-grading.lock")
+# (deny list, allow list) of cron and at: a job scheduled by a submission would outlive every kill
+SCHEDULER_LISTS = (("/etc/cron.deny", "/etc/cron.allow"), ("/etc/at.deny", "/etc/at.allow"))
 
 
 @contextlib.contextmanager
@@ -68,12 +72,14 @@ def grader_account():
     except KeyError:
         subprocess.run(["useradd", "--system", "--no-create-home", "--shell", "/usr/sbin/nologin", GRADER],
                        check=True, capture_output=True)
+        deny_scheduled_jobs()
         return pwd.getpwnam(GRADER)
     if account.pw_uid == 0 or account.pw_shell not in ("/usr/sbin/nologin", "/sbin/nologin", "/bin/false") \
             or os.path.isdir(account.pw_dir):
         raise SystemExit(f"the account {GRADER} exists and looks like a person's (uid {account.pw_uid}, shell "
                          f"{account.pw_shell}, home {account.pw_dir}): submissions must run as an account of their "
                          f"own. Rename that account, then run again ({GRADER} is then made as a system account).")
+    deny_scheduled_jobs()
     return account
 
 
@@ -89,6 +95,30 @@ def kill_every_process_of(uid, gid):
     subprocess.run(["/bin/sh", "-c", "kill -KILL -1"], preexec_fn=as_account, capture_output=True)
 
 
+def deny_scheduled_jobs():
+    """List the account in cron.deny and at.deny (where cron or at is installed, and where there is no
+    allow list, which already leaves it out): a job it scheduled would outlive any kill."""
+    for deny, allow in SCHEDULER_LISTS:
+        if os.path.exists(allow):
+            continue
+        names = pathlib.Path(deny).read_text().split() if os.path.exists(deny) else []
+        if GRADER not in names:
+            with open(deny, "a") as f:
+                f.write(f"{GRADER}\n")
+
+
+def remove_scheduled_jobs():
+    """Remove any crontab of the account (made before it was denied, or through a cron that ignores
+    the deny list), and its at jobs."""
+    if shutil.which("crontab"):
+        subprocess.run(["crontab", "-r", "-u", GRADER], capture_output=True)
+    if shutil.which("atq"):
+        jobs = subprocess.run(["atq"], capture_output=True, text=True).stdout.splitlines()
+        ids = [line.split()[0] for line in jobs if line.split()[-1:] == [GRADER]]
+        if ids:
+            subprocess.run(["atrm", *ids], capture_output=True)
+
+
 def gradebook_of_one(path, student):
     """Remove every other student, with their submissions, grades and comments, from the gradebook
     copy at `path`, and rewrite the file so that nothing of theirs is left in its free pages: the
@@ -97,6 +127,9 @@ def gradebook_of_one(path, student):
     with Gradebook(f"sqlite:///{path}") as gb:
         for other in [s.id for s in gb.students if s.id != student]:
             gb.remove_student(other)
+        left = [s.id for s in gb.students if s.id != student]
+    if left:  # nbgrader logs a failed removal and goes on
+        raise RuntimeError(f"could not remove {', '.join(left)} from the gradebook copy")
     with contextlib.closing(sqlite3.connect(path)) as db:
         db.execute("VACUUM")
 
@@ -118,6 +151,15 @@ def grading_python():
           "root, each in a scratch folder, but a submission could reach other files. Set up the class hub's "
           "environment (sudo ./course hub --setup-only) to grade as an unprivileged account.", file=sys.stderr)
     return sys.executable, False
+
+
+def exposed_to_others(course, subs):
+    """The folders beside the scratch ones whose files every account can read: the course's (its
+    gradebook, its source notebooks) and the submissions'."""
+    from class_hub import readable_by_all  # grading_python put scripts/ on the path
+    probes = {course: [course / "gradebook.db", *sorted((course / "source").rglob("*.ipynb"))[:1]],
+              subs: sorted(subs.rglob("*.ipynb"))[:1]}
+    return [folder for folder, files in probes.items() if any(readable_by_all(f) for f in files)]
 
 
 def question_of(grade_id):
@@ -179,8 +221,6 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
         preexec = None
         if as_grader:
             account = grader_account()
-            subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(scratch)], check=True)
-            os.chmod(scratch, 0o700)
 
             def preexec():
                 os.setsid()
@@ -188,6 +228,9 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
                 os.setgid(account.pw_gid)
                 os.setuid(account.pw_uid)
         with one_submission_at_a_time() if as_grader else contextlib.nullcontext():
+            if as_grader:  # only now: a submission of another run, running as the account, cannot reach it
+                subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(scratch)], check=True)
+                os.chmod(scratch, 0o700)
             proc = subprocess.Popen(cmd, cwd=scratch, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
                                     text=True, preexec_fn=preexec, start_new_session=preexec is None)
             try:
@@ -206,6 +249,7 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
                 pass
             if as_grader:  # nothing the submission started lives on, and nothing of the account may change
                 kill_every_process_of(account.pw_uid, account.pw_gid)  # the folder is root's from here on
+                remove_scheduled_jobs()
                 subprocess.run(["chown", "-R", "--no-dereference", "0:0", str(scratch)], check=True)
         if (scratch / "gradebook.db").is_symlink():
             row["error"] = "the submission replaced the gradebook with a link"
@@ -281,14 +325,23 @@ def main():
         raise SystemExit(f"{subs}: no such folder (expected STUDENT/ASSIGNMENT/ASSIGNMENT.ipynb)")
     known = {p.name for p in (course / "source").iterdir()}
     python, as_grader = grading_python()
+    if as_grader:
+        for folder in exposed_to_others(course, subs):
+            print(f"warning: {folder} can be read by every account, also by {GRADER} while a submission runs: a "
+                  f"submission could read it (the gradebook, your solutions, the other submissions). Make it yours "
+                  f"alone: chmod -R go-rwx {folder}", file=sys.stderr)
     rows = []
     for student in sorted(p for p in subs.iterdir() if p.is_dir()):
         for folder in sorted(p for p in student.iterdir() if p.is_dir()):
             if folder.name not in known:
                 print(f"skipped {student.name}/{folder.name}: no such assignment", file=sys.stderr)
                 continue
-            row = grade_one(course, student.name, folder.name, folder, out, args.timeout, args.submission_timeout,
-                            python, as_grader)
+            try:
+                row = grade_one(course, student.name, folder.name, folder, out, args.timeout,
+                                args.submission_timeout, python, as_grader)
+            except Exception as e:  # a gradebook the submission broke, a failed chown: this one, not the batch
+                row = {"student": student.name, "assignment": folder.name, "score": 0.0, "max_score": None,
+                       "error": f"grading failed: {type(e).__name__}: {e}", "changed_locked_cells": ""}
             rows.append(row)
             print(f"{row['student']} {row['assignment']}: {row['score']:g} of {row['max_score'] or '?'} autograded points"
                   + (f" — {row['error']}" if row["error"] else "")

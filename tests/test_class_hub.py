@@ -96,7 +96,12 @@ def test_the_hubs_collect_takes_no_work_under_anothers_name_and_follows_no_link(
 
     entry("nobody+A1+2026-12-01 10:00:00.000000 UTC", "nobody", {"A1.ipynb": "nobody's own work"})
     entry("nobody+A1+2099-01-01 10:00:00.000000 UTC", "daemon", {"A1.ipynb": "forged by daemon"})
-    entry("daemon+A1+2026-12-01 11:00:00.000000 UTC", "daemon", {"A1.ipynb": f"@{secret}", "notes.txt": "daemon's notes"})
+    (tmp_path / "secret-folder").mkdir(mode=0o700)
+    (tmp_path / "secret-folder" / "work.ipynb").write_text("a classmate's collected work")
+    entry("daemon+A1+2026-12-01 11:00:00.000000 UTC", "daemon", {"A1.ipynb": f"@{secret}", "notes.txt": "daemon's notes",
+                                                                "sub": f"@{tmp_path / 'secret-folder'}"})
+    os.mkfifo(inbound / "daemon+A1+2026-12-01 11:00:00.000000 UTC" / "pipe")  # opening it must not hang the collect
+    (inbound / "carol+A1+not a time").mkdir()  # a name that is no submission's: it stopped nbgrader's collect
     config = Config()
     (tmp_path / "course").mkdir()
     config.CourseDirectory.root = str(tmp_path / "course")
@@ -109,4 +114,5 @@ def test_the_hubs_collect_takes_no_work_under_anothers_name_and_follows_no_link(
     assert (submitted / "nobody" / "A1" / "A1.ipynb").read_text() == "nobody's own work"
     assert (submitted / "daemon" / "A1" / "notes.txt").read_text() == "daemon's notes"
     assert not (submitted / "daemon" / "A1" / "A1.ipynb").exists()  # the link: left out, not followed
+    assert sorted(p.name for p in (submitted / "daemon" / "A1").iterdir()) == ["notes.txt", "timestamp.txt"]
     assert sorted(p.name for p in submitted.iterdir()) == ["daemon", "nobody"]

@@ -518,11 +518,13 @@ def test_execute_and_site_take_paths_relative_to_the_callers_folder(sandbox, tmp
 def test_hub_reads_its_arguments_in_the_callers_folder_and_a_name_stays_a_name(sandbox, tmp_path):
     # "cd /home && sudo ./course hub --admin teacher" made the instructor's name the path /home/teacher
     venv = _venv(tmp_path / "venv")
+    _script(venv / "bin" / "python", 'echo "$PWD $*" >> "$(dirname "$0")/../python.log"\n')  # where it runs, too
     (tmp_path / "teacher").mkdir()
     run = sandbox.run("hub", "--admin", "teacher", "--roster", "roster.txt", venv=venv, cwd=tmp_path)
     assert run.returncode == 0, run.stderr
     calls = (venv / "python.log").read_text().splitlines()
-    assert calls[-1] == f"{ROOT}/scripts/class_hub.py --admin teacher --roster roster.txt"  # found from tmp_path
+    # in the caller's folder, where class_hub.py finds roster.txt; the name as it came
+    assert calls[-1] == f"{tmp_path} {ROOT}/scripts/class_hub.py --admin teacher --roster roster.txt"
 
 
 @pytest.mark.parametrize("args", [["--help"], ["a", "b"]])

@@ -12,6 +12,7 @@ import pathlib
 import shutil
 import subprocess
 import sys
+import tempfile
 
 import nbformat
 import pytest
@@ -78,7 +79,7 @@ def graded(tmp_path_factory):
     # the submissions graded after it from their scratch folders
     survivor = ("import glob, os, time\nend = time.time() + 60\nwhile time.time() < end:\n"
                 "    if os.fork():\n        os._exit(0)\n"
-                "    for p in glob.glob('/tmp/d2l-grade-*/submitted/*/*/*.ipynb'):\n"
+                f"    for p in glob.glob({tempfile.gettempdir() + '/d2l-grade-*/submitted/*/*/*.ipynb'!r}):\n"
                 "        try:\n            os.remove(p)\n        except OSError:\n            pass\n"
                 "    time.sleep(0.005)\n")
     attack = (f"try:\n    shutil.rmtree({str(victim.parent)!r})  # another student's submission\n"
@@ -328,9 +329,10 @@ def test_every_process_of_the_account_is_killed_even_one_that_keeps_forking():
         shutil.rmtree(beats.parent, ignore_errors=True)
 
 
-def test_an_account_named_like_the_grader_that_is_a_persons_is_refused(monkeypatch):
+def test_an_account_named_like_the_grader_that_is_a_persons_is_refused(monkeypatch, tmp_path):
     # a student signed up as d2lgrader before the first ./course grade: every submission would run as them
     import pwd
+    monkeypatch.setattr(grade, "SCHEDULER_LISTS", ((str(tmp_path / "cron.deny"), str(tmp_path / "cron.allow")),))
     person = pwd.struct_passwd((grade.GRADER, "x", 1001, 1001, "", "/root", "/bin/bash"))  # a home, a shell
     monkeypatch.setattr(grade.pwd, "getpwnam", lambda name: person)
     with pytest.raises(SystemExit, match="looks like a person's"):
@@ -338,3 +340,37 @@ def test_an_account_named_like_the_grader_that_is_a_persons_is_refused(monkeypat
     system = pwd.struct_passwd((grade.GRADER, "x", 999, 995, "", "/nonexistent", "/usr/sbin/nologin"))
     monkeypatch.setattr(grade.pwd, "getpwnam", lambda name: system)
     assert grade.grader_account() is system
+
+
+def test_a_submission_that_breaks_its_grading_costs_its_own_row_not_the_batch(tmp_path, monkeypatch):
+    # an exception in one submission's grading (a gradebook it overwrote with garbage) ended the run: no CSV at all
+    course, subs = tmp_path / "course", tmp_path / "subs"
+    (course / "source" / "a1").mkdir(parents=True)
+    (course / "gradebook.db").write_bytes(b"")
+    for student in ("alice", "bob"):
+        (subs / student / "a1").mkdir(parents=True)
+
+    def graded(course, student, assignment, *args):
+        if student == "alice":
+            raise RuntimeError("file is not a database")
+        return {"student": student, "assignment": assignment, "score": 6.0, "max_score": 6.0, "error": "",
+                "changed_locked_cells": ""}
+    monkeypatch.setattr(grade, "grade_one", graded)
+    monkeypatch.setattr(grade, "grading_python", lambda: (sys.executable, False))
+    monkeypatch.setattr(sys, "argv", ["grade.py", str(subs), "--course", str(course), "--out", str(tmp_path / "out")])
+    grade.main()
+    rows = {r["student"]: r for r in csv.DictReader(open(tmp_path / "out" / "grades.csv"))}
+    assert rows["alice"]["error"] == "grading failed: RuntimeError: file is not a database" and rows["alice"]["score"] == "0.0"
+    assert rows["bob"]["score"] == "6.0"
+
+
+def test_the_grading_account_is_denied_cron_and_at_once(tmp_path, monkeypatch):
+    # a crontab line made by a submission would outlive every kill and reach every later scratch folder
+    cron_deny, at_deny, at_allow = tmp_path / "cron.deny", tmp_path / "at.deny", tmp_path / "at.allow"
+    cron_deny.write_text("guest\n")
+    at_allow.write_text("teacher\n")  # an allow list: everyone else, the account too, is already denied
+    monkeypatch.setattr(grade, "SCHEDULER_LISTS", ((str(cron_deny), str(tmp_path / "cron.allow")),
+                                                   (str(at_deny), str(at_allow))))
+    grade.deny_scheduled_jobs()
+    grade.deny_scheduled_jobs()
+    assert cron_deny.read_text() == f"guest\n{grade.GRADER}\n" and not at_deny.exists()
