@@ -500,10 +500,14 @@ class _OneBadFileHandler(_QuietHandler):
     """Serves the official archives, except train-labels, which comes truncated."""
     requests = []
 
+    @staticmethod
+    def bad_labels():
+        return (SHARED / "train-labels-idx1-ubyte.gz").read_bytes()[:5000]
+
     def do_GET(self):
-        _OneBadFileHandler.requests.append(self.path)
+        type(self).requests.append(self.path)
         if self.path == "/train-labels-idx1-ubyte.gz":
-            data = (SHARED / "train-labels-idx1-ubyte.gz").read_bytes()[:5000]
+            data = self.bad_labels()
             self.send_response(200)
             self.send_header("Content-Length", str(len(data)))
             self.end_headers()
@@ -517,18 +521,11 @@ class _OneWrongFileHandler(_OneBadFileHandler):
     (as another data set's file of the same name and size would: MNIST's have Fashion-MNIST's sizes)."""
     requests = []
 
-    def do_GET(self):
-        _OneWrongFileHandler.requests.append(self.path)
-        if self.path == "/train-labels-idx1-ubyte.gz":
-            labels = bytearray(gzip.decompress((SHARED / "train-labels-idx1-ubyte.gz").read_bytes()))
-            labels[-1] = (labels[-1] + 1) % 10
-            data = gzip.compress(bytes(labels))
-            self.send_response(200)
-            self.send_header("Content-Length", str(len(data)))
-            self.end_headers()
-            self.wfile.write(data)
-        else:
-            http.server.SimpleHTTPRequestHandler.do_GET(self)
+    @staticmethod
+    def bad_labels():
+        labels = bytearray(gzip.decompress((SHARED / "train-labels-idx1-ubyte.gz").read_bytes()))
+        labels[-1] = (labels[-1] + 1) % 10
+        return gzip.compress(bytes(labels))
 
 
 @pytest.fixture
