@@ -16,11 +16,13 @@ as the unprivileged account `d2lgrader`, which can write only that folder: a sub
 deletes files reaches only its own copy, never the submissions or another student's. Whatever it
 started is killed after it (all of the account's processes, in one pass a fork cannot escape), and
 its copy of the gradebook holds no other student (their grades, comments, e-mail). nbgrader's
-feedback is made by the same account, and its folder is then root's (links it planted are never
-followed), so two `./course grade` runs at once take turns, a submission each (a scratch folder is
-the account's only while its submission holds the lock), and nothing it scheduled with cron or at
-runs (the account is denied both). The submissions folder is only read. A submission that breaks
-nbgrader, or its own grading, gets 0 and the reason, and the others are graded on.
+feedback is made by the same account; the folder is then root's, and the score and the feedback are
+read from it only where they are files nbgrader wrote (a link or a file planted under another name
+is never followed or copied), before the next submission runs. Two `./course grade` runs at once
+take turns, a submission each (a scratch folder is the account's only while its submission holds
+the lock), and nothing it scheduled with cron or at runs (the account is denied both). The
+submissions folder is only read. A submission that breaks nbgrader, or its own grading, gets 0 and
+the reason, and the others are graded on.
 
 A locked cell the student changed (a test, the set-up) is restored by nbgrader before grading, from
 its checksum in the gradebook; the question it belongs to then scores 0 and the CSV names the cell.
@@ -35,6 +37,7 @@ import pwd
 import shutil
 import signal
 import sqlite3
+import stat
 import subprocess
 import sys
 import tempfile
@@ -248,35 +251,65 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
             except subprocess.TimeoutExpired:  # no feedback file: the scores stand
                 pass
             if as_grader:  # nothing the submission started lives on, and nothing of the account may change
-                kill_every_process_of(account.pw_uid, account.pw_gid)  # the folder is root's from here on
+                kill_every_process_of(account.pw_uid, account.pw_gid)
                 remove_scheduled_jobs()
-                subprocess.run(["chown", "-R", "--no-dereference", "0:0", str(scratch)], check=True)
-        if (scratch / "gradebook.db").is_symlink():
-            row["error"] = "the submission replaced the gradebook with a link"
+                close_to_the_account(scratch)
+            # still under the lock: the next submission runs as the same account, and must find the
+            # scores read (a hard link to this gradebook left in /tmp would reach it; written_there refuses one)
+            if not written_there(scratch / "gradebook.db", scratch):
+                row["error"] = "the submission replaced the gradebook (a link, or not a file)"
+                return row
+            scores = read_scores(scratch / "gradebook.db", student, assignment)
+            row["max_score"] = autograded_points(course / "gradebook.db", assignment)
+            if scores is None:
+                row["error"] = row["error"] or "nbgrader could not grade it: " + " ".join(log.split()[-40:])
+                return row
+            total, max_score, per_question = scores
+            for grade_id in row["changed_locked_cells"].split():
+                question = question_of(grade_id)
+                for key in [k for k in per_question if question_of(k) == question]:
+                    total -= per_question[key][0]
+                    per_question[key] = (0.0, per_question[key][1])
+            row.update(score=total, max_score=max_score)
+            row.update({f"{k} ({mx:g})": f"{got:g}" for k, (got, mx) in per_question.items()})
+            take_results(scratch, student, assignment, out)
             return row
-        scores = read_scores(scratch / "gradebook.db", student, assignment)
-        row["max_score"] = autograded_points(course / "gradebook.db", assignment)
-        if scores is None:
-            row["error"] = row["error"] or "nbgrader could not grade it: " + " ".join(log.split()[-40:])
-            return row
-        total, max_score, per_question = scores
-        for grade_id in row["changed_locked_cells"].split():
-            question = question_of(grade_id)
-            for key in [k for k in per_question if question_of(k) == question]:
-                total -= per_question[key][0]
-                per_question[key] = (0.0, per_question[key][1])
-        row.update(score=total, max_score=max_score)
-        row.update({f"{k} ({mx:g})": f"{got:g}" for k, (got, mx) in per_question.items()})
-        for kind, pattern in (("feedback", "*.html"), ("autograded", "*.ipynb")):
-            for path in (scratch / kind / student / assignment).glob(pattern):
-                if path.is_symlink() or not path.resolve().is_relative_to(scratch.resolve()):
-                    continue  # planted by the submission: a link could name any file root can read
-                dest = out / kind / student / f"{assignment}{path.suffix}"
-                dest.parent.mkdir(parents=True, exist_ok=True)
-                shutil.copyfile(path, dest)
-        return row
     finally:
         shutil.rmtree(scratch, ignore_errors=True)
+
+
+def close_to_the_account(scratch):
+    """Make the scratch folder root's alone, once every process of the account is gone: the account
+    can no longer reach anything in it. Only the folder itself: a recursive chown would also give root
+    any file outside that the submission hard-linked into the folder (a classmate's, where the kernel
+    allows such links: fs.protected_hardlinks=0), and that student could no longer save it."""
+    os.chown(scratch, 0, 0, follow_symlinks=False)
+    os.chmod(scratch, 0o700)
+
+
+def written_there(path, scratch):
+    """Whether `path` is a plain file of the scratch folder, as nbgrader writes them: not a symbolic link,
+    not a second name (hard link) of a file elsewhere, not a FIFO or device, and not reached through a
+    linked folder. The submission ran in that folder and could plant any of those, to make root read
+    (and copy out, or open as a database) a file it chose."""
+    try:
+        st = os.lstat(path)
+    except OSError:
+        return False
+    return stat.S_ISREG(st.st_mode) and st.st_nlink == 1 and path.parent.resolve().is_relative_to(scratch.resolve())
+
+
+def take_results(scratch, student, assignment, out):
+    """Copy nbgrader's feedback and the executed notebook out of the scratch folder, to
+    OUT/feedback/STUDENT/ASSIGNMENT.html and OUT/autograded/STUDENT/ASSIGNMENT.ipynb: only the files of
+    those names (nbgrader's), and only where they are files nbgrader wrote (`written_there`). A file the
+    submission planted under another name there is never copied in their place."""
+    for kind, suffix in (("feedback", ".html"), ("autograded", ".ipynb")):
+        path = scratch / kind / student / assignment / f"{assignment}{suffix}"
+        if written_there(path, scratch):
+            dest = out / kind / student / f"{assignment}{suffix}"
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(path, dest)
 
 
 def read_scores(gradebook, student, assignment):

@@ -374,3 +374,49 @@ def test_the_grading_account_is_denied_cron_and_at_once(tmp_path, monkeypatch):
     grade.deny_scheduled_jobs()
     grade.deny_scheduled_jobs()
     assert cron_deny.read_text() == f"guest\n{grade.GRADER}\n" and not at_deny.exists()
+
+
+def test_only_the_files_nbgrader_wrote_are_copied_out_of_the_scratch_folder(tmp_path):
+    # the submission ran in the scratch folder: root copies out of it after, and must copy nothing it planted
+    scratch, out, secret = tmp_path / "d2l-grade-x", tmp_path / "grades", tmp_path / "secret.txt"
+    secret.write_text("root:the shadow file")
+    for student in ("alice", "bob", "carol", "dave"):
+        (scratch / "feedback" / student / "a1").mkdir(parents=True)
+        (scratch / "autograded" / student / "a1").mkdir(parents=True)
+    (scratch / "feedback" / "alice" / "a1" / "a1.html").write_text("<p>alice: 6 of 6</p>")
+    (scratch / "autograded" / "alice" / "a1" / "a1.ipynb").write_text("{}")
+    # a symbolic link, and a hard link (a second name of the file: not a link to look at)
+    (scratch / "feedback" / "bob" / "a1" / "a1.html").symlink_to(secret)
+    os.link(secret, scratch / "autograded" / "bob" / "a1" / "a1.ipynb")
+    # a file of another name, which took the feedback's place when it sorted after it
+    (scratch / "feedback" / "carol" / "a1" / "a1.html").write_text("<p>carol: 0 of 6</p>")
+    (scratch / "feedback" / "carol" / "a1" / "zz.html").write_text("<p>carol: 6 of 6</p>")
+    # a FIFO (root's copy would wait forever), and a linked folder out of the scratch folder
+    os.mkfifo(scratch / "feedback" / "dave" / "a1" / "a1.html")
+    (tmp_path / "elsewhere").mkdir()
+    (tmp_path / "elsewhere" / "a1.ipynb").write_text("root:the shadow file")
+    shutil.rmtree(scratch / "autograded" / "dave" / "a1")
+    (scratch / "autograded" / "dave" / "a1").symlink_to(tmp_path / "elsewhere")
+    for student in ("alice", "bob", "carol", "dave"):
+        grade.take_results(scratch, student, "a1", out)
+    copied = {str(p.relative_to(out)): p.read_text() for p in out.rglob("*") if p.is_file()}
+    assert copied == {"feedback/alice/a1.html": "<p>alice: 6 of 6</p>", "autograded/alice/a1.ipynb": "{}",
+                      "feedback/carol/a1.html": "<p>carol: 0 of 6</p>"}
+    assert not grade.written_there(scratch / "autograded" / "bob" / "a1" / "a1.ipynb", scratch)
+
+
+@pytest.mark.skipif(os.geteuid() != 0, reason="changes owners (root)")
+def test_closing_the_scratch_folder_gives_root_no_file_the_submission_linked_into_it(tmp_path):
+    # chown -R 0:0 of the folder made a classmate's file that the submission hard-linked into it root's:
+    # the classmate could no longer save it
+    scratch, classmates = tmp_path / "d2l-grade-x", tmp_path / "home"
+    scratch.mkdir()
+    classmates.mkdir()
+    work = classmates / "work.ipynb"
+    work.write_text("{}")
+    os.chown(work, 54330, 54330)
+    os.link(work, scratch / "planted.ipynb")
+    os.chown(scratch, 54329, 54329)
+    grade.close_to_the_account(scratch)
+    assert (work.stat().st_uid, work.stat().st_gid) == (54330, 54330)
+    assert (scratch.stat().st_uid, oct(scratch.stat().st_mode & 0o777)) == (0, "0o700")
