@@ -705,6 +705,38 @@ def test_a_student_signs_up_is_authorised_by_the_instructor_and_finds_the_lesson
             pg.context.close()
 
 
+def test_the_grading_account_cannot_log_in_even_when_the_instructor_authorises_it(browser, class_hub):
+    # ./course grade runs every submission as d2lgrader and kills all of its processes after each one:
+    # a student signed up under that name would be logged in as that account, and their work killed
+    sys.path.insert(0, str(ROOT / "scripts"))
+    import grade
+    hub, teacher = class_hub, "d2lloadt"
+    pages = [browser.new_context(viewport={"width": 1280, "height": 720}).new_page() for _ in range(2)]
+    try:
+        mine, theirs = pages
+        _sign_up(mine, hub, teacher, "teach-the-class-42")  # says "already exists" after the test above
+        _sign_up(theirs, hub, grade.GRADER, "my-own-password-7")
+        _log_in(mine, hub, teacher, "teach-the-class-42")
+        mine.wait_for_url(lambda url: "/hub/login" not in url, timeout=60000)
+        mine.wait_for_load_state("load")
+        mine.goto(f"{hub.url}/hub/authorize")
+        authorise = mine.locator(f"a[href$='authorize/{grade.GRADER}']")
+        if authorise.count():  # NativeAuthenticator may already refuse the sign-up itself
+            authorise.click()
+            mine.wait_for_selector(f"tr:has-text('{grade.GRADER}') >> text=Unauthorize", timeout=30000)
+        with theirs.expect_navigation(timeout=60000):
+            _log_in(theirs, hub, grade.GRADER, "my-own-password-7")
+        # the hub's blocked names: refused as a wrong password is (JupyterHub says no more)
+        assert "/hub/login" in theirs.url, theirs.url
+        assert "Invalid username or password" in theirs.locator("body").inner_text()
+        users = json.loads(urllib.request.urlopen(urllib.request.Request(
+            f"{hub.url}/hub/api/users", headers={"Authorization": f"token {hub.token}"}), timeout=30).read())
+        assert grade.GRADER not in {u["name"] for u in users if u.get("server")}  # no server started as it
+    finally:
+        for pg in pages:
+            pg.context.close()
+
+
 @pytest.fixture(scope="module")
 def student_lab(browser, class_hub):
     """A student (d2lload08) signed up, authorised by the instructor and logged in: their JupyterLab,
