@@ -313,6 +313,8 @@ CLAIMS = [
           "abs(big_runs[0.0][\"train_acc\"][-1] - big_runs[0.0][\"valid_acc\"][-1])", "<", 0.03, "abs(big_runs[0.0][\"train_acc\"][-1] - big_runs[0.0][\"valid_acc\"][-1]) < 0.03"),
     Claim("12", "sol. 5: validation accuracy, p = 0.5 minus p = 0",
           "big_runs[0.5][\"valid_acc\"][-1] - big_runs[0.0][\"valid_acc\"][-1]", "<", 0.01, "assert big_runs[0.5][\"valid_acc\"][-1] < big_runs[0.0][\"valid_acc\"][-1] + 0.01"),
+    Claim("12", "sol. 5: validation accuracy, p = 0.2 minus p = 0",
+          "big_runs[0.2][\"valid_acc\"][-1] - big_runs[0.0][\"valid_acc\"][-1]", "<", 0.02, "assert big_runs[0.2][\"valid_acc\"][-1] < big_runs[0.0][\"valid_acc\"][-1] + 0.02"),
     Claim("12", "sol. 5: test accuracy of the p chosen", "test_big", ">", 0.8, "test_big > 0.8"),
     Claim("12", "sol. 5: |test - validation| accuracy of the p chosen",
           "abs(test_big - big_runs[chosen_p][\"valid_acc\"][-1])", "<", 0.03, "abs(test_big - big_runs[chosen_p][\"valid_acc\"][-1]) < 0.03"),
