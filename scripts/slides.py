@@ -13,8 +13,10 @@ The rules, so that every slide holds one idea and fits on a screen:
   scripts/hosted.py) is left out ("skip"): a presenter's environment has d2lcore, so the cell would
   do nothing there, and nothing later needs it;
 - if a slide would grow past MAX_LINES (see cell_lines), the cell that overflows starts a
-  sub-slide; a single cell longer than that (a long traceback) gets a sub-slide of its own and
-  scrolls (RISE's `scroll` option).
+  sub-slide; a single cell longer than that gets a sub-slide of its own. Up to TALLEST_CELL lines
+  it still fits; only a long traceback may be longer, and scrolls (RISE's `scroll` option): a
+  longer cell with a figure or a printout is split in the lesson, its output's part on a
+  sub-slide of its own (tests/test_slides.py, and tests/test_browser.py in Chromium).
 - everything else continues the current slide;
 - hints and worked solutions (cells tagged "hint" or "solution", after the Exercises) are left out
   of the slides ("skip"): they are for a student working alone, who opens them on purpose. In
@@ -42,6 +44,9 @@ sys.path.insert(0, str(pathlib.Path(__file__).resolve().parent))
 import hosted  # noqa: E402  (the install cell's tag: one home)
 
 MAX_LINES = 34  # 48 px + 34 lines of 17 px = 626 px of the 684 px a slide has at 1280x720
+# the most lines one cell may take and still fit, measured in Chromium (tests/test_browser.py, every
+# lesson): cells of 39 lines took 691 to 694 px, more than the 684; every one of 38 lines or fewer fit
+TALLEST_CELL = 38
 FIGURE_LINES = 18  # a stored figure is about 300 px tall
 CELL_LINES = 2  # a cell's own padding and prompt, about 30 px
 FOLDED = {"hint", "solution"}  # cell tags of what a student opens on purpose

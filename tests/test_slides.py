@@ -53,7 +53,9 @@ def test_a_markdown_cell_holds_at_most_one_section_heading_at_its_top(nb):
 
 def test_no_slide_is_longer_than_a_screen(nb):
     """A slide (or sub-slide) holds at most MAX_LINES lines of source and output; only a single
-    cell that is itself longer may exceed it (RISE scrolls it)."""
+    cell that is itself longer may exceed it, and only up to TALLEST_CELL lines (what still fits)
+    unless it shows a traceback, which RISE scrolls: a figure or printout below the screen's edge
+    would have the presenter scroll in front of the class (split such a cell)."""
     groups, current = [], []
     for c in nb.cells:
         kind = c.metadata["slideshow"]["slide_type"]
@@ -68,6 +70,10 @@ def test_no_slide_is_longer_than_a_screen(nb):
         total = sum(slides.cell_lines(c) for c in g)
         assert total <= slides.MAX_LINES or len(g) == 1, (
             f"{nb.path.name}: a slide of {total} lines starting with {g[0].source.splitlines()[0]!r}")
+        traceback = any(o.output_type == "error" for o in g[0].get("outputs", []))
+        assert total <= slides.TALLEST_CELL or traceback, (
+            f"{nb.path.name}: the cell starting with {g[0].source.splitlines()[0]!r} takes {total} lines, more "
+            f"than a slide shows ({slides.TALLEST_CELL}): split it, its output's part on a sub-slide of its own")
 
 
 def test_the_committed_metadata_is_what_the_rules_give():
