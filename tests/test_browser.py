@@ -198,19 +198,12 @@ def _menu(page, menu, item):
     entry.click()
 
 
-# the first line of every cell that raises on purpose (tagged raises-exception), to know them in the page
-RAISING = sorted({next(line for line in c.source.splitlines() if line.strip())
-                  for path in sorted((ROOT / "notebooks").glob("**/*.ipynb"))
-                  for c in nbformat.read(path, as_version=4).cells
-                  if c.cell_type == "code" and "raises-exception" in c.metadata.get("tags", [])})
-
-
 def _errors_shown(page):
     """Tracebacks and stderr in the notebook, but for the cells that raise on purpose."""
-    return page.evaluate("""raising => [...document.querySelectorAll('.jp-CodeCell')]
-        .filter(c => !raising.some(line => (c.querySelector('.jp-InputArea-editor')?.innerText || '').includes(line)))
+    return page.evaluate("""() => [...document.querySelectorAll('.jp-CodeCell')]
+        .filter(c => !(c.querySelector('.jp-InputArea-editor')?.innerText || '').includes('NBVAL_RAISES_EXCEPTION'))
         .flatMap(c => [...c.querySelectorAll('.jp-OutputArea-output[data-mime-type="application/vnd.jupyter.stderr"]')])
-        .map(e => e.innerText.slice(0, 300)).filter(t => /Error|Traceback|Exception|Warning/.test(t))""", RAISING)
+        .map(e => e.innerText.slice(0, 300)).filter(t => /Error|Traceback|Exception|Warning/.test(t))""")
 
 
 def _demo_image(demo):

@@ -67,10 +67,11 @@ def test_only_cells_marked_to_raise_store_an_error(any_nb):
     nb = any_nb
     for i, c in enumerate(code_cells(nb)):
         errors = [o for o in c.outputs if o.output_type == "error"]
-        # the tag tells nbval to expect the error (and compare its name and message) and lets
-        # `jupyter execute` (./course execute) carry on past it
-        if "raises-exception" in c.metadata.get("tags", []):
-            assert errors, f"{nb.path.name} cell {i}: tagged raises-exception but stored no error"
+        marked = "# NBVAL_RAISES_EXCEPTION" in c.source
+        if marked:
+            # the tag lets `jupyter execute` (./course execute) carry on past the error
+            assert "raises-exception" in c.metadata.get("tags", []), f"{nb.path.name} cell {i}: add tag raises-exception"
+            assert errors, f"{nb.path.name} cell {i}: marked to raise but stored no error"
         else:
             assert not errors, f"{nb.path.name} cell {i} stored an error: {errors[0].ename}"
 
@@ -106,10 +107,10 @@ def test_exercises_start_with_a_passing_self_check(nb):
 
 def test_no_cell_is_skipped_or_ignored_by_a_comment(any_nb):
     nb = any_nb
-    # a comment marker is visible to students (and on the slides) and silently does nothing when
-    # mistyped; a skipped cell is never run at all. A cell that raises on purpose is tagged raises-exception. What varies by machine is tagged (below) or masked by nbval_sanitize.cfg.
+    # a comment marker is visible to students and silently does nothing when mistyped; a skipped cell
+    # is never run at all. What varies by machine is tagged (below) or masked by nbval_sanitize.cfg.
     for i, c in enumerate(nb.cells):
-        assert not re.search(r"NBVAL_(IGNORE_OUTPUT|SKIP|CHECK_OUTPUT|RAISES_EXCEPTION)", c.source), f"{nb.path.name} cell {i}"
+        assert not re.search(r"NBVAL_(IGNORE_OUTPUT|SKIP|CHECK_OUTPUT)", c.source), f"{nb.path.name} cell {i}"
         assert "nbval-skip" not in c.metadata.get("tags", []), f"{nb.path.name} cell {i}"
 
 
