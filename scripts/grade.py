@@ -45,6 +45,8 @@ import tempfile
 import nbformat
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT))
+from d2lcore.infra.atomic import atomic_path  # noqa: E402  (grades.csv is never half written)
 GRADER = "d2lgrader"
 # held while a submission runs as GRADER: every process of that account is killed after each one, so two
 # runs at once (two assignments, two instructors) would kill each other's kernels and score them 0
@@ -86,16 +88,24 @@ def grader_account():
     return account
 
 
+def becoming(uid, gid, new_session=False):
+    """A preexec_fn that turns the child into the account (no supplementary groups), in a session of
+    its own if asked."""
+    def drop():
+        if new_session:
+            os.setsid()
+        os.setgroups([])
+        os.setgid(gid)
+        os.setuid(uid)
+    return drop
+
+
 def kill_every_process_of(uid, gid):
     """SIGKILL every process of the account. kill(-1) made as the account signals all of them in one
     pass over the kernel's process list, which a fork cannot escape (a process that keeps forking to
     new process IDs outlives any number of pkill passes)."""
-    def as_account():
-        os.setgroups([])
-        os.setgid(gid)
-        os.setuid(uid)
     # the shell's kill builtin: kill(-1) spares the caller itself, which then exits
-    subprocess.run(["/bin/sh", "-c", "kill -KILL -1"], preexec_fn=as_account, capture_output=True)
+    subprocess.run(["/bin/sh", "-c", "kill -KILL -1"], preexec_fn=becoming(uid, gid), capture_output=True)
 
 
 def deny_scheduled_jobs():
@@ -224,12 +234,7 @@ def grade_one(course, student, assignment, folder, out, timeout, submission_time
         preexec = None
         if as_grader:
             account = grader_account()
-
-            def preexec():
-                os.setsid()
-                os.setgroups([])
-                os.setgid(account.pw_gid)
-                os.setuid(account.pw_uid)
+            preexec = becoming(account.pw_uid, account.pw_gid, new_session=True)
         with one_submission_at_a_time() if as_grader else contextlib.nullcontext():
             if as_grader:  # only now: a submission of another run, running as the account, cannot reach it
                 subprocess.run(["chown", "-R", f"{account.pw_uid}:{account.pw_gid}", str(scratch)], check=True)
@@ -400,12 +405,10 @@ def write_grades(out, rows):
         merged = sorted(kept + rows, key=lambda r: (r["student"], r["assignment"]))
         fields = ["student", "assignment", "score", "max_score", "error", "changed_locked_cells"]
         fields += sorted({k for r in merged for k in r} - set(fields))
-        tmp = path.with_name(f".grades.csv.{os.getpid()}.tmp")
-        with open(tmp, "w", newline="") as f:
+        with atomic_path(path) as tmp, open(tmp, "w", newline="") as f:
             writer = csv.DictWriter(f, fieldnames=fields, restval="")
             writer.writeheader()
             writer.writerows(merged)
-        os.replace(tmp, path)
 
 
 if __name__ == "__main__":
