@@ -128,8 +128,9 @@ def _names(tree, kind):
 def varying_cells(nb):
     """Indices (in code_cells(nb)) of the cells whose results can vary by machine: a cell that trains
     or times, directly or through a function the notebook defines, or that reads a name a training
-    cell assigned (the model, its history), or a name such a cell assigned in turn. A worked-solutions notebook first runs its lesson's
-    cells, so the lesson's functions and trained names count there too."""
+    cell assigned (the model, its history), or a name such a cell assigned in turn. A
+    worked-solutions notebook first runs its lesson's cells, so the lesson's functions and trained
+    names count there too."""
     cells = code_cells(nb)
     path = getattr(nb, "path", None)
     before = code_cells(read(lesson_of(path))) if path is not None and path.parent.name == "solutions" else []
