@@ -26,6 +26,8 @@ import stat
 import subprocess
 import sys
 
+import lab_defaults
+
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 PROXY_VERSION = "5.3.0"  # configurable-http-proxy
 # constraints.txt's pins that need a newer Python than Debian 12's system Python (3.11.2): left to
@@ -99,6 +101,10 @@ def setup(home, python):
         '{"MappingKernelManager": {"cull_idle_timeout": 1800, "cull_interval": 300, "cull_connected": false},\n'
         ' "ServerKernelManager": {"transport": "ipc"},\n'
         ' "FileContentsManager": {"delete_to_trash": false}}\n')
+    # as in ./course lab: a lesson's kernel starts when it opens and stops when its tab closes (on a
+    # shared server, forgotten kernels of 1 GB each run into the student's memory limit), widgets
+    # render in RISE slideshows and a lost kernel is told (scripts/lab_defaults.py)
+    lab_defaults.install(venv)
     if not shutil.which("btrfs") and shutil.which("apt-get"):  # the students' disk quotas (btrfs qgroups)
         say("btrfs-progs (apt), for the students' disk quotas")
         if subprocess.run(["apt-get", "install", "-y", "-qq", "btrfs-progs"], capture_output=True).returncode:

@@ -853,6 +853,69 @@ def test_a_kernel_killed_for_memory_is_reported_in_jupyterlab_and_the_notebook_k
     tab.wait_for_selector(IDLE, state="attached", timeout=120000)  # a new kernel, ready
 
 
+def _student_api(tab, path):
+    """GET from the student's server, from their page (their login)."""
+    return tab.evaluate("""async url => {
+        const xsrf = (document.cookie.match(/(?:^|; )_xsrf=([^;]*)/) || [])[1] || '';
+        const r = await fetch(url, {headers: {'X-XSRFToken': decodeURIComponent(xsrf)}});
+        if (!r.ok) throw new Error(`${url}: ${r.status}`);
+        return await r.json(); }""", path)
+
+
+def _student_sessions(tab, hub, student):
+    """The student's notebooks with a kernel."""
+    return [s["path"] for s in _student_api(tab, f"/user/{student}/api/sessions")]
+
+
+def test_on_the_class_hub_slideshows_show_widgets_and_closing_a_lesson_stops_its_kernel(student_lab):
+    """The hub's JupyterLab is set up as ./course lab's (scripts/lab_defaults.py): a slider renders in
+    a RISE slideshow (not the text "IntSlider(...)"), and a lesson's kernel, about 1 GB of the
+    student's memory limit, stops when its tab is closed."""
+    hub, student, tab = student_lab
+    account = pwd.getpwnam(student)
+    shown = pathlib.Path(account.pw_dir) / "slider.ipynb"
+    nb = nbformat.v4.new_notebook(cells=[
+        nbformat.v4.new_markdown_cell("# A slider"),
+        nbformat.v4.new_code_cell("import ipywidgets\nipywidgets.IntSlider(value=3, max=10, description='n')")])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(shown))
+    os.chown(shown, account.pw_uid, account.pw_gid)
+    slides = tab.context.new_page()
+    try:
+        slides.goto(f"{hub.url}/user/{student}/rise/slider.ipynb")
+        slides.wait_for_selector(".reveal .slides section.present .jp-CodeCell", timeout=120000)
+        _wait_for_kernel_in_slideshow(slides)
+        cell = slides.locator(".reveal .slides section.present .jp-CodeCell").first
+        cell.locator(".jp-InputArea-editor").click()
+        slides.keyboard.press("Control+Enter")
+        cell.locator(".jp-OutputArea-output").first.wait_for(timeout=120000)
+        try:
+            slides.wait_for_selector(".reveal .jp-OutputArea .widget-slider .noUi-handle", timeout=30000)
+        except sync_api.TimeoutError:
+            pytest.fail(f"no slider in the slideshow; the cell shows {cell.locator('.jp-OutputArea').inner_text()!r}")
+        assert cell.locator(".widget-readout").inner_text().strip() == "3"
+    finally:
+        slides.close()
+    # a lesson opened in JupyterLab starts its kernel by itself; closing its tab stops it
+    lesson = "d2lcore/notebooks/02_linear_regression_concise.ipynb"
+    _open(tab, f"{hub.url}/user/{student}/lab/tree/{lesson}", "Linear regression, the concise way")
+    deadline = time.monotonic() + 120
+    while lesson not in _student_sessions(tab, hub, student):
+        assert time.monotonic() < deadline, "the lesson opened on the hub without a kernel"
+        time.sleep(0.5)
+    tab.wait_for_selector(IDLE, state="attached", timeout=120000)
+    _menu(tab, "File", "Close Tab")
+    deadline = time.monotonic() + 30
+    while lesson in _student_sessions(tab, hub, student):
+        assert time.monotonic() < deadline, "the closed lesson's kernel still runs on the hub"
+        # where the hub's Python is not the one that ran the lesson (here 3.11.2 against 3.11.7),
+        # JupyterLab writes the kernel's version into the notebook on opening, and so asks before
+        # closing it: the student keeps their copy
+        if tab.query_selector(".jp-Dialog:has-text('Save your work')"):
+            tab.click(".jp-Dialog button:has-text('Save')")
+        time.sleep(0.5)
+
+
 def _modal_ok(page, modal_id, says):
     """Formgrader's result window: wait for it, check what it says, close it with OK."""
     modal = page.wait_for_selector("#success-modal, #error-modal", state="visible", timeout=300000)

@@ -1,0 +1,85 @@
+"""The course's additions to JupyterLab, put into a Python environment: `python scripts/lab_defaults.py PREFIX`.
+
+One place for what every JupyterLab the course runs in gets, whoever set it up: `./course lab`
+(the checkout's .venv), the class hub (`./course hub`: its venv), the class's container image
+(binder/postBuild) and an instructor's conda environment (docs/presenting.md):
+
+- extensions/rise-widgets, prebuilt: widgets render in RISE slideshows, the presenter is told when
+  a kernel was lost, and slides rescale when the window does (its index.js says how and why);
+- JupyterLab defaults (a user's own settings still win over these): a lesson opens with its kernel
+  started (without this JupyterLab asks "Select Kernel" whenever the kernel list arrives after the
+  notebook, on a slow or busy machine), and closing a lesson's tab shuts its kernel down (each holds
+  PyTorch and often the data set, about 1 GB: 17 lessons fill a laptop, and a class server's
+  memory limit, one by one).
+
+Each part is replaced only when it differs, so running it again is quick and changes nothing.
+Defaults another tool put into the same overrides.json are kept.
+"""
+import json
+import os
+import pathlib
+import shutil
+import sys
+import tempfile
+
+ROOT = pathlib.Path(__file__).resolve().parents[1]
+EXTENSION = ROOT / "extensions" / "rise-widgets" / "labextension"
+EXTENSION_NAME = "@d2lcore/rise-widgets"
+OVERRIDES = {"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel": True, "kernelShutdown": True}}
+
+
+def _same_tree(a, b):
+    if not b.is_dir():
+        return False
+    files = lambda root: sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
+    return files(a) == files(b) and all((a / f).read_bytes() == (b / f).read_bytes() for f in files(a))
+
+
+def install_extension(prefix):
+    """Copy the prebuilt extension into PREFIX/share/jupyter/labextensions (copied, not linked: the
+    environment must not depend on where the checkout is). Returns True when it was (re)placed."""
+    target = pathlib.Path(prefix) / "share" / "jupyter" / "labextensions" / EXTENSION_NAME
+    if _same_tree(EXTENSION, target):
+        return False
+    target.parent.mkdir(parents=True, exist_ok=True)
+    # copied beside it first, then swapped in: JupyterLab never finds half an extension
+    staging = pathlib.Path(tempfile.mkdtemp(prefix=".rise-widgets.", dir=target.parent))
+    try:
+        shutil.copytree(EXTENSION, staging / "new")
+        if target.exists():
+            os.replace(target, staging / "old")
+        os.replace(staging / "new", target)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return True
+
+
+def install_overrides(prefix):
+    """Merge the course's defaults into PREFIX/share/jupyter/lab/settings/overrides.json. Returns
+    True when the file changed."""
+    path = pathlib.Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    try:
+        current = json.loads(path.read_text())
+    except FileNotFoundError:
+        current = {}
+    except ValueError as e:
+        raise SystemExit(f"{path} is not JSON ({e}): JupyterLab ignores it too; fix or remove it, then run again")
+    merged = {**current, **{plugin: {**current.get(plugin, {}), **values} for plugin, values in OVERRIDES.items()}}
+    if merged == current:
+        return False
+    path.parent.mkdir(parents=True, exist_ok=True)
+    sys.path.insert(0, str(ROOT))
+    from d2lcore.infra.atomic import atomic_path
+    with atomic_path(path) as tmp:
+        pathlib.Path(tmp).write_text(json.dumps(merged, indent=1) + "\n")
+    return True
+
+
+def install(prefix):
+    return install_extension(prefix), install_overrides(prefix)
+
+
+if __name__ == "__main__":
+    if len(sys.argv) != 2:
+        raise SystemExit(__doc__.splitlines()[0])
+    install(sys.argv[1])
