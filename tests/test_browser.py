@@ -497,6 +497,40 @@ def _open_slideshow(page, lab, lesson):
     page.wait_for_timeout(500)  # reveal.js's first layout
 
 
+# Each word of a printed line: on how many lines of the screen it lies (2: cut in the middle).
+WORDS_CUT = """() => { const pre = document.querySelector('.jp-OutputArea-output pre');
+    const walk = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT), cut = [], tops = new Set();
+    for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+        for (const m of node.data.matchAll(/\\S+/g)) {
+            const range = document.createRange();
+            range.setStart(node, m.index);
+            range.setEnd(node, m.index + m[0].length);
+            const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+            lines.forEach(t => tops.add(t));
+            if (lines.size > 1) cut.push(m[0]);
+        }
+    }
+    return {cut, lines: tops.size}; }"""
+
+
+def test_a_long_printed_line_breaks_between_words_in_jupyterlab_and_in_the_slideshow(page, lab):
+    # JupyterLab cuts a line wider than the output area at any character ("Che" / "ck");
+    # extensions/rise-widgets' style sheet breaks it between words, in the lab and in RISE
+    url, token, log = lab
+    line = " ".join(f"checked{i:03d}" for i in range(90))  # 900 characters: several lines on any screen
+    nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "print(' '.join(f'checked{i:03d}' for i in range(90)))",
+        outputs=[nbformat.v4.new_output("stream", name="stdout", text=line + "\n")])])
+    nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+    nbformat.write(nb, str(log.parent / "notebooks" / "zz_long_line.ipynb"))
+    for where in (f"{url}/lab/tree/zz_long_line.ipynb?token={token}&reset", f"{url}/rise/zz_long_line.ipynb?token={token}"):
+        page.goto(where)
+        page.wait_for_selector(".jp-OutputArea-output pre", timeout=120000)
+        page.wait_for_timeout(500)  # the extensions' style sheets are in
+        shown = page.evaluate(WORDS_CUT)
+        assert shown["lines"] >= 3 and shown["cut"] == [], (where.split("?")[0], shown)
+
+
 # where the slideshow stands and what has the keyboard: said when Home did not go home
 SLIDESHOW_STATE = """() => { const s = [...document.querySelectorAll('.reveal .slides section.present')].pop();
     const a = document.activeElement;

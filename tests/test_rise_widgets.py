@@ -57,3 +57,13 @@ def test_course_installs_the_extension_where_jupyterlab_finds_it():
     cmp = filecmp.dircmp(BUILT, installed)
     assert installed.is_dir() and not cmp.diff_files and not cmp.left_only, (cmp.diff_files, cmp.left_only)
     assert not filecmp.dircmp(BUILT / "static", installed / "static").diff_files
+
+
+def test_the_built_extension_carries_the_style_sheet_as_written():
+    # edited in style/index.css but not rebuilt, the lab would still cut printed lines mid-word
+    pkg = json.loads((BUILT / "package.json").read_text())
+    assert pkg["style"] == "style/index.css" and pkg["jupyterlab"]["_build"]["style"] == "./style"
+    source = (EXT / "style" / "index.css").read_text()
+    assert "word-break: normal" in source
+    chunks = [p.read_text() for p in (BUILT / "static").glob("*.js")]
+    assert sum(source in chunk for chunk in chunks) == 1

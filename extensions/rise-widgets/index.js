@@ -1,4 +1,5 @@
-// Two plugins for the course's slideshows (RISE), loaded by JupyterLab and by RISE's own app.
+// Three plugins and a style sheet for the course's notebooks and slideshows (RISE), loaded by JupyterLab and
+// by RISE's own app.
 //
 // 1. The ipywidgets manager (@jupyter-widgets/jupyterlab-manager) imports @jupyterlab/console. RISE's
 // slideshow is its own JupyterLab app, built with @jupyterlab/* 4.3.4 but without the console, so
@@ -19,6 +20,10 @@
 // the window is resized; but JupyterLab resizes that panel a frame later, so reveal.js scaled to the old
 // size (a slideshow put full screen on a projector stayed at the laptop's size). A second resize event,
 // once JupyterLab has laid out, lets reveal.js measure again.
+//
+// 4. style/index.css (package.json's "style", loaded by JupyterLab and by RISE's app): a printed line
+// wider than the output area is broken between words, not at any character (JupyterLab's
+// word-break: break-all cut the lessons' printed sentences mid-word).
 //
 // Rebuild (needs the npm registry; the build itself is offline): npm ci && jupyter-builder build .
 // (jupyter-builder is in the course's venv); the result, labextension/, is committed.
