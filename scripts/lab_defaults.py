@@ -68,10 +68,17 @@ def install_overrides(prefix):
     if merged == current:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
-    sys.path.insert(0, str(ROOT))
-    from d2lcore.infra.atomic import atomic_path
-    with atomic_path(path) as tmp:
-        pathlib.Path(tmp).write_text(json.dumps(merged, indent=1) + "\n")
+    # written beside it, then renamed over it: JupyterLab never reads half a file. (Not d2lcore's
+    # atomic_path: importing d2lcore imports PyTorch, which an environment may not have yet.)
+    fd, tmp = tempfile.mkstemp(prefix=".overrides.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w") as f:
+            f.write(json.dumps(merged, indent=1) + "\n")
+        os.chmod(tmp, 0o644)  # read by every user of a shared environment (the class hub's students)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.remove(tmp)
     return True
 
 

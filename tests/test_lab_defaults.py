@@ -31,6 +31,7 @@ def test_a_new_environment_gets_the_slideshow_extension_and_the_kernel_defaults(
     assert not copied.is_symlink()  # the environment must not depend on where the checkout is
     tracker = json.loads(_overrides(tmp_path).read_text())["@jupyterlab/notebook-extension:tracker"]
     assert tracker == {"autoStartDefaultKernel": True, "kernelShutdown": True}
+    assert _overrides(tmp_path).stat().st_mode & 0o777 == 0o644  # the hub's students read it too
 
 
 def test_running_it_again_changes_nothing(tmp_path):
