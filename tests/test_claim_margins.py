@@ -111,8 +111,11 @@ def test_the_runner_measures_at_the_assert_with_every_seed_shifted(tmp_path):
               cm.Claim("99", "v", "v", ">", 2, "v > 2"),
               cm.Claim("99", "y", "y", ">", 2, "y > 2"),
               cm.Claim("99", "raised", "len(_raised)", ">=", 1, "on purpose")]
+    seeders = (random.seed, np.random.seed, np.random.default_rng, torch.manual_seed, torch.Generator)
     for s in (0, 2):
         values = cm.run_lesson(claims, [lesson, solutions], s)
+        # the seeds are as they were after the run: the five functions the runner shifted are the originals
+        assert (random.seed, np.random.seed, np.random.default_rng, torch.manual_seed, torch.Generator) == seeders
         seed = cm.SEED_STRIDE * s
         torch.manual_seed(3 + seed)
         assert values["x"] == torch.rand(1).item()
@@ -124,7 +127,7 @@ def test_the_runner_measures_at_the_assert_with_every_seed_shifted(tmp_path):
         np.random.seed(7 + seed)
         assert values["v"] == np.random.rand()
         assert values["raised"] == 1
-    assert torch.Generator is torch._C.Generator  # the seeds are as they were after the run
+    assert torch.Generator is torch._C.Generator
     with pytest.raises(RuntimeError, match="bad.ipynb, cell 1 failed: ZeroDivisionError"):
         cm.run_lesson(claims, [notebook(tmp_path / "bad.ipynb", ("1 / 0", []))], 0)
 

@@ -108,6 +108,9 @@ def test_redraws_on_a_callback_thread_while_the_main_thread_draws_too(monkeypatc
     # mathtext parser is not thread-safe, and pyplot's current figure is shared by all threads
     monkeypatch.setattr("d2lcore.demos.interactive", lambda: True)
     monkeypatch.setattr("IPython.display.display", lambda *a, **k: None)
+    # an Output widget shows a redraw's error in the notebook and swallows it when an IPython shell
+    # exists (another test may have made one in this process): here the error must reach the thread
+    monkeypatch.setattr("ipywidgets.widgets.widget_output.get_ipython", lambda: None)
     sliders = {"lr": widgets.SelectionSlider(options=[0.01, 0.03, 0.1, 0.3], value=0.03),
                "num_epochs": widgets.IntSlider(value=2)}
     d2l.demos.live_demo(d2l.demos.linreg_demo, **sliders)

@@ -597,13 +597,15 @@ def test_only_stale_temporary_files_are_removed(tmp_path):
 def test_an_oversized_system_archive_is_refused_before_it_is_copied(tmp_path):
     system = tmp_path / "system"
     system.mkdir()
-    with gzip.open(system / "t10k-labels-idx1-ubyte.gz", "wb", compresslevel=1) as f:
-        for _ in range(400):  # 400 MiB of zeros, 0.4 MiB compressed
+    archive = system / "t10k-labels-idx1-ubyte.gz"
+    with gzip.open(archive, "wb", compresslevel=1) as f:
+        for _ in range(64):  # 64 MiB of zeros
             f.write(b"\0" * (1 << 20))
-    start = time.monotonic()
+    # its end cut off: reading it all would fail on the cut ("Compressed file ended before ..."), so
+    # the message below says it stopped reading soon after the official size
+    archive.write_bytes(archive.read_bytes()[:-64])
     with pytest.raises(fm.DataNotFoundError, match=r"t10k-labels-idx1-ubyte.gz: ValueError: longer than the official 10008 bytes"):
         fm.ensure_fashion_mnist(tmp_path / "cache", system_dirs=[system], download=False)
-    assert time.monotonic() - start < 5
     assert _leftovers(tmp_path / "cache") == []
 
 

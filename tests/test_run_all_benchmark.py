@@ -26,7 +26,7 @@ def test_run_all_reports_the_kernels_cpu_time_and_peak_memory(tmp_path):
     wall, cpu, hwm, pss, other = (float(v) for v in (wall, cpu, hwm, pss, other))
     assert cpu >= 1.0 and wall >= 1.0  # the kernel's busy second, not the driver's
     assert hwm >= 0.4 and pss >= 0.4  # GB: the 400 MiB block is the kernel's, and its alone
-    assert other >= 2.0 and other > wall  # the second run, with the setting given to its kernel
+    assert other >= 2.0  # the second run's kernel was busy 2 s: the setting reached it (the first's, 1 s)
     # the printed ratio is of the unrounded times: allow for the rounding of all three printed numbers
     slack = 0.05 + 0.05 * (1 + wall / other) / (other - 0.05)
     assert ratio.endswith("x") and abs(float(ratio[:-1]) - wall / other) <= slack, (ratio, wall, other)
