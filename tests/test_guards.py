@@ -2,7 +2,8 @@
 error). d2lcore validates nothing else — elsewhere torch's and Python's own errors speak.
 
 One row per mistake: the call, the error, words the message must contain. docs/guards.md
-lists the same mistakes.
+describes the mistakes by kind (a row there may stand for several here), with what would
+happen unguarded.
 """
 import functools
 import pathlib
