@@ -14,7 +14,9 @@ ROOT = pathlib.Path(__file__).resolve().parents[1]
 spec = importlib.util.spec_from_file_location("execute_notebook", ROOT / "scripts" / "execute_notebook.py")
 execute_notebook = importlib.util.module_from_spec(spec)
 spec.loader.exec_module(execute_notebook)
-NOTEBOOKS = sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+# the lessons and their worked solutions (which run cells with tracebacks too)
+NOTEBOOKS = (sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
+             + sorted((ROOT / "notebooks" / "solutions").glob("[0-9][0-9]_*.ipynb")))
 
 # the author's machine: a home folder, or an absolute path to a site-packages or a checkout's folder
 MACHINE_PATH = re.compile(r"(?:^|[\s'\"=(\[])(/(?:home|Users|root)/\S*|/\S*/(?:site-packages|d2lcore|notebooks)/)")
