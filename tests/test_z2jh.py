@@ -2,7 +2,8 @@
 
 No cluster or image builder runs here; what can be checked is: the values validate against the
 chart's own values schema (hub/z2jh/values.schema.json, as the chart ships it), a mistyped key
-does not, and the values make the same choices as ./course hub (hub/jupyterhub_config.py).
+does not, and the values make the same choices as ./course hub (hub/jupyterhub_config.py); and
+binder/postBuild runs, its pip only logging, into a prefix of the test's own.
 """
 import json
 import pathlib
@@ -74,3 +75,34 @@ def test_the_image_runs_the_charts_jupyterhub_and_the_course_pins():
     post = (ROOT / "binder" / "postBuild").read_text()
     assert "ensure_fashion_mnist" in post and "-c constraints.txt \".[lab,onnx]\"" in post
     assert 'D2L_DATA_DIR="${NB_PYTHON_PREFIX}/share/d2lcore-data"' in (ROOT / "binder" / "start").read_text()
+
+
+@pytest.mark.skipif(not pathlib.Path("/usr/share/datasets/fashion-mnist").is_dir(),
+                    reason="copies Fashion-MNIST from Debian's dataset-fashion-mnist (no network here)")
+def test_the_images_build_script_puts_the_lab_defaults_and_the_data_into_the_images_python(tmp_path):
+    # repo2docker runs binder/postBuild in the checkout with the image's python and pip on the PATH;
+    # here pip only logs (the course's packages are this environment's), the rest runs for real
+    import os
+    import subprocess
+    import sys
+    bin_ = tmp_path / "bin"
+    bin_.mkdir()
+    (bin_ / "pip").write_text(f'#!/bin/sh\necho "$*" >> {tmp_path / "pip.log"}\n')
+    (bin_ / "pip").chmod(0o755)
+    (bin_ / "python").write_text(f'#!/bin/sh\nexec {sys.executable} "$@"\n')  # (a link would lose the venv)
+    (bin_ / "python").chmod(0o755)
+    prefix = tmp_path / "srv" / "conda" / "envs" / "notebook"
+    env = dict(os.environ, PATH=f"{bin_}:{os.environ['PATH']}", NB_PYTHON_PREFIX=str(prefix))
+    run = subprocess.run(["bash", str(ROOT / "binder" / "postBuild")], cwd=ROOT, env=env,
+                         capture_output=True, text=True, timeout=300)
+    assert run.returncode == 0, run.stderr[-2000:]
+    assert (tmp_path / "pip.log").read_text() == "install --no-cache-dir -c constraints.txt .[lab,onnx]\n"
+    jupyter = prefix / "share" / "jupyter"
+    assert (jupyter / "labextensions" / "@d2lcore" / "rise-widgets" / "package.json").is_file()
+    tracker = json.loads((jupyter / "lab" / "settings" / "overrides.json").read_text())["@jupyterlab/notebook-extension:tracker"]
+    assert tracker["kernelShutdown"] is True and tracker["autoStartDefaultKernel"] is True
+    data = prefix / "share" / "d2lcore-data"
+    raw = {p.name: p.stat().st_size for p in (data / "FashionMNIST" / "raw").iterdir()}
+    assert raw == {"train-images-idx3-ubyte": 47040016, "train-labels-idx1-ubyte": 60008,  # the official sizes
+                   "t10k-images-idx3-ubyte": 7840016, "t10k-labels-idx1-ubyte": 10008}, raw
+    assert not any(p.stat().st_mode & 0o222 for p in data.rglob("*"))  # one read-only copy for every student
