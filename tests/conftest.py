@@ -84,3 +84,30 @@ def hub_lock():
         fcntl.flock(f, fcntl.LOCK_EX)
         yield
         fcntl.flock(f, fcntl.LOCK_UN)
+
+
+# (test_selfcheck.py, test_book.py)
+@pytest.fixture
+def ipython_shell(monkeypatch, tmp_path):
+    """The process's IPython shell. Where no test has made one yet (matplotlib-inline's
+    set_matplotlib_formats does), one for this test only: its profile in tmp_path, no history file,
+    and everything it installs process-wide (the singleton, __main__, its atexit hook) undone after."""
+    from traitlets.config import Config
+    from IPython.core.interactiveshell import InteractiveShell
+    import atexit
+    import sys
+    if InteractiveShell.initialized():
+        yield InteractiveShell.instance()
+        return
+    monkeypatch.setenv("IPYTHONDIR", str(tmp_path))
+    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
+    monkeypatch.setattr(sys, "displayhook", sys.displayhook)
+    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
+    config = Config()
+    config.HistoryManager.enabled = False
+    shell = InteractiveShell.instance(config=config)
+    try:
+        yield shell
+    finally:
+        atexit.unregister(shell.atexit_operations)
+        InteractiveShell.clear_instance()

@@ -88,8 +88,8 @@ def test_every_book_name_is_exercised_here():
     assert not untested, f"book names with no test: {untested}"
 
 
-def test_plotting_aliases_as_the_calculus_section_uses_them():
-    d2l.use_svg_display()
+def test_plotting_aliases_as_the_calculus_section_uses_them(ipython_shell):
+    d2l.use_svg_display()  # sets the shell's figure formats: a shell of this test's own (conftest)
     old = plt.rcParams["figure.figsize"]
     try:
         d2l.set_figsize((4, 2))

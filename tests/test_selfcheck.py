@@ -173,32 +173,6 @@ def test_a_function_that_raises_is_reported_not_propagated(capsys):
     assert "Your function raised RuntimeError: boom" in capsys.readouterr().out
 
 
-@pytest.fixture
-def ipython_shell(monkeypatch, tmp_path):
-    """The process's IPython shell. Where no test has made one yet (matplotlib-inline's
-    set_matplotlib_formats does), one for this test only: its profile in tmp_path, no history file,
-    and everything it installs process-wide (the singleton, __main__, its atexit hook) undone after."""
-    from traitlets.config import Config
-    from IPython.core.interactiveshell import InteractiveShell
-    import atexit
-    import sys
-    if InteractiveShell.initialized():
-        yield InteractiveShell.instance()
-        return
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path))
-    monkeypatch.setitem(sys.modules, "__main__", sys.modules["__main__"])
-    monkeypatch.setattr(sys, "displayhook", sys.displayhook)
-    monkeypatch.setattr(sys, "excepthook", sys.excepthook)
-    config = Config()
-    config.HistoryManager.enabled = False
-    shell = InteractiveShell.instance(config=config)
-    try:
-        yield shell
-    finally:
-        atexit.unregister(shell.atexit_operations)
-        InteractiveShell.clear_instance()
-
-
 def test_the_result_is_truthy_and_shows_nothing_in_a_notebook(ipython_shell, capsys):
     from IPython.display import display
     from IPython.utils.capture import capture_output
