@@ -199,6 +199,8 @@ SLIDES_CSS = """<style>
 .reveal p { margin: 0.6em 0; }
 .reveal .slides section { padding: 0; max-height: 720px; overflow-y: auto; }
 .MJX_Assistive_MathML, .MJX_Assistive_MathML * { font-family: serif !important; }  /* as site/static/d2l.css */
+/* printed lines break between words, as in RISE with extensions/rise-widgets/style/index.css */
+.jp-OutputArea .jp-OutputArea-output pre { word-break: normal; overflow-wrap: anywhere; }
 </style>
 """
 MERMAID = re.compile(r'<script type="module">\s*import mermaid from [^<]*</script>\s*')

@@ -146,10 +146,46 @@ def test_a_lesson_shows_no_answer_and_its_solutions_page_folds_each_one(site, re
     assert first.is_visible() and code[0].source.splitlines()[0].strip() in first.inner_text()
 
 
+# The printed outputs a selector finds, as shown: how many scroll sideways, and the words cut across two
+# screen lines (JupyterLab's own style cut them anywhere; the course's breaks lines between words)
+OUTPUT_LINES = r"""sel => { const seen = {scroll: 0, cut: [], lines: 0};
+    for (const pre of document.querySelectorAll(sel)) {
+        if (!pre.getClientRects().length) continue;  // not shown (another slide)
+        if (pre.scrollWidth > pre.clientWidth + 2) seen.scroll++;
+        const walk = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT), tops = new Set();
+        for (let node = walk.nextNode(); node; node = walk.nextNode()) {
+            // a line may break at punctuation (1e- / 5, out_wrapper. / <locals>), never inside letters and digits
+            for (const m of node.data.matchAll(/\w+/g)) {
+                const range = document.createRange();
+                range.setStart(node, m.index);
+                range.setEnd(node, m.index + m[0].length);
+                const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
+                lines.forEach(t => tops.add(t));
+                if (lines.size > 1) seen.cut.push(m[0].slice(0, 30));
+            }
+        }
+        seen.lines = Math.max(seen.lines, tops.size);
+    }
+    return seen; }"""
+
+
+def test_printed_outputs_wrap_between_words_and_never_scroll_sideways(site, reader):
+    """Lesson 13 printed sentences four screens wide, which the page showed on one scrolling line."""
+    shown = {}
+    for page in [f"{n}.html" for n in LESSONS] + [f"solutions/{n}_solutions.html" for n in LESSONS]:
+        reader.goto(f"{site}/{page}")
+        shown[page] = reader.evaluate(OUTPUT_LINES, ".cell_output .highlight pre")
+    assert not {p: s for p, s in shown.items() if s["scroll"] or s["cut"]}, shown
+    assert shown["13_training_tricks.html"]["lines"] >= 3  # its longest printout does wrap
+    reader.set_viewport_size({"width": 400, "height": 800})  # a phone
+    reader.goto(f"{site}/13_training_tricks.html")
+    assert reader.evaluate(OUTPUT_LINES, ".cell_output .highlight pre")["scroll"] == 0
+
+
 def test_every_slide_deck_pages_through_and_fits_1280x720(site, reader):
     """As the RISE slides are measured: a slide of several cells fits the screen; a slide of one long
     cell (a traceback) may scroll."""
-    tall = []
+    tall, cut = [], []
     for name in LESSONS:
         reader.goto(f"{site}/slides/{name}.slides.html")
         reader.wait_for_selector(".reveal.ready")
@@ -161,11 +197,15 @@ def test_every_slide_deck_pages_through_and_fits_1280x720(site, reader):
             now = reader.evaluate("""() => { const s = [...document.querySelectorAll('.reveal .slides section.present')].pop();
                 return {height: s.scrollHeight, cells: s.querySelectorAll('.jp-Cell').length, hash: location.hash}; }""")
             seen.append(now["hash"])
+            printed = reader.evaluate(OUTPUT_LINES, ".jp-OutputArea-output pre")
+            if printed["cut"]:
+                cut.append((name, i, printed["cut"][:3]))
             if now["height"] > 720 and now["cells"] > 1:
                 tall.append((name, i, now["height"]))
             reader.keyboard.press("Space")
         assert len(set(seen)) == count, (name, seen)  # Space went through every slide
     assert tall == [], f"slides taller than 720 px: {tall}"
+    assert cut == [], f"printed words cut across two lines: {cut}"  # as extensions/rise-widgets' style in RISE
     assert reader.failed == [] and reader.remote == [], (reader.failed, reader.remote)
 
 
