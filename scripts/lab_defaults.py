@@ -12,8 +12,9 @@ One place for what every JupyterLab the course runs in gets, whoever set it up: 
   PyTorch and often the data set, about 1 GB: 17 lessons fill a laptop, and a class server's
   memory limit, one by one).
 
-Each part is replaced only when it differs, so running it again is quick and changes nothing.
-Defaults another tool put into the same overrides.json are kept.
+Each part is replaced only when it differs, so running it again is quick and changes nothing. The
+defaults go into their own file (overrides.d/d2lcore.json): an environment's overrides.json, if its
+owner wrote one, is left alone and wins over them.
 """
 import json
 import os
@@ -29,7 +30,7 @@ OVERRIDES = {"@jupyterlab/notebook-extension:tracker": {"autoStartDefaultKernel"
 
 
 def _same_tree(a, b):
-    if not b.is_dir():
+    if b.is_symlink() or not b.is_dir():  # a link is replaced by a copy
         return False
     files = lambda root: sorted(p.relative_to(root) for p in root.rglob("*") if p.is_file())
     return files(a) == files(b) and all((a / f).read_bytes() == (b / f).read_bytes() for f in files(a))
@@ -42,11 +43,13 @@ def install_extension(prefix):
     if _same_tree(EXTENSION, target):
         return False
     target.parent.mkdir(parents=True, exist_ok=True)
+    for left in target.parent.glob(".rise-widgets.*"):  # a run killed mid-swap left it (JupyterLab skips it)
+        shutil.rmtree(left, ignore_errors=True)
     # copied beside it first, then swapped in: JupyterLab never finds half an extension
     staging = pathlib.Path(tempfile.mkdtemp(prefix=".rise-widgets.", dir=target.parent))
     try:
         shutil.copytree(EXTENSION, staging / "new")
-        if target.exists():
+        if os.path.lexists(target):  # a folder, a file, or a link (even a broken one): moved aside whole
             os.replace(target, staging / "old")
         os.replace(staging / "new", target)
     finally:
@@ -55,25 +58,20 @@ def install_extension(prefix):
 
 
 def install_overrides(prefix):
-    """Merge the course's defaults into PREFIX/share/jupyter/lab/settings/overrides.json. Returns
-    True when the file changed."""
-    path = pathlib.Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
-    try:
-        current = json.loads(path.read_text())
-    except FileNotFoundError:
-        current = {}
-    except ValueError as e:
-        raise SystemExit(f"{path} is not JSON ({e}): JupyterLab ignores it too; fix or remove it, then run again")
-    merged = {**current, **{plugin: {**current.get(plugin, {}), **values} for plugin, values in OVERRIDES.items()}}
-    if merged == current:
+    """Write the course's defaults to PREFIX/share/jupyter/lab/settings/overrides.d/d2lcore.json:
+    JupyterLab reads that folder's files (one per package) before overrides.json, which stays the
+    environment owner's and wins over ours. Returns True when the file changed."""
+    path = pathlib.Path(prefix) / "share" / "jupyter" / "lab" / "settings" / "overrides.d" / "d2lcore.json"
+    text = json.dumps(OVERRIDES, indent=1) + "\n"
+    if path.is_file() and path.read_text() == text:
         return False
     path.parent.mkdir(parents=True, exist_ok=True)
     # written beside it, then renamed over it: JupyterLab never reads half a file. (Not d2lcore's
     # atomic_path: importing d2lcore imports PyTorch, which an environment may not have yet.)
-    fd, tmp = tempfile.mkstemp(prefix=".overrides.", suffix=".tmp", dir=path.parent)
+    fd, tmp = tempfile.mkstemp(prefix=".d2lcore.", suffix=".tmp", dir=path.parent)
     try:
         with os.fdopen(fd, "w") as f:
-            f.write(json.dumps(merged, indent=1) + "\n")
+            f.write(text)
         os.chmod(tmp, 0o644)  # read by every user of a shared environment (the class hub's students)
         os.replace(tmp, path)
     finally:
@@ -89,4 +87,8 @@ def install(prefix):
 if __name__ == "__main__":
     if len(sys.argv) != 2:
         raise SystemExit(__doc__.splitlines()[0])
-    install(sys.argv[1])
+    extension, overrides = install(sys.argv[1])
+    if extension or overrides:  # ./course runs it at every start: silent when nothing changed
+        print(f"JupyterLab in {sys.argv[1]}: " + " and ".join(
+            what for what, done in (("the slideshows' extension", extension), ("the course's defaults", overrides))
+            if done) + " put in place", file=sys.stderr)

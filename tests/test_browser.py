@@ -909,8 +909,8 @@ def _student_sessions(tab, hub, student):
 
 def test_on_the_class_hub_slideshows_show_widgets_and_closing_a_lesson_stops_its_kernel(student_lab):
     """The hub's JupyterLab is set up as ./course lab's (scripts/lab_defaults.py): a slider renders in
-    a RISE slideshow (not the text "IntSlider(...)"), and a lesson's kernel, about 1 GB of the
-    student's memory limit, stops when its tab is closed."""
+    a RISE slideshow (not the text "IntSlider(...)"), the course's kernel defaults are in effect, and
+    a lesson's kernel, about 1 GB of the student's memory limit, stops when its tab is closed."""
     hub, student, tab = student_lab
     account = pwd.getpwnam(student)
     shown = pathlib.Path(account.pw_dir) / "slider.ipynb"
@@ -936,7 +936,11 @@ def test_on_the_class_hub_slideshows_show_widgets_and_closing_a_lesson_stops_its
         assert cell.locator(".widget-readout").inner_text().strip() == "3"
     finally:
         slides.close()
-    # a lesson opened in JupyterLab starts its kernel by itself; closing its tab stops it
+    # the course's defaults are JupyterLab's there (its settings service applies them as the defaults)
+    tracker = _student_api(tab, f"/user/{student}/lab/api/settings/@jupyterlab/notebook-extension:tracker")
+    defaults = {k: tracker["schema"]["properties"][k]["default"] for k in ("autoStartDefaultKernel", "kernelShutdown")}
+    assert defaults == {"autoStartDefaultKernel": True, "kernelShutdown": True}, defaults
+    # a lesson opened in JupyterLab gets its kernel; closing its tab stops it
     lesson = "d2lcore/notebooks/02_linear_regression_concise.ipynb"
     _open(tab, f"{hub.url}/user/{student}/lab/tree/{lesson}", "Linear regression, the concise way")
     deadline = time.monotonic() + 120

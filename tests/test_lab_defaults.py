@@ -17,8 +17,19 @@ def _extension(prefix):
     return prefix / "share" / "jupyter" / "labextensions" / "@d2lcore" / "rise-widgets"
 
 
+def _settings(prefix):
+    return prefix / "share" / "jupyter" / "lab" / "settings"
+
+
 def _overrides(prefix):
-    return prefix / "share" / "jupyter" / "lab" / "settings" / "overrides.json"
+    return _settings(prefix) / "overrides.d" / "d2lcore.json"
+
+
+def _in_effect(prefix):
+    """The defaults JupyterLab's settings service (jupyterlab_server) applies in that environment."""
+    from jupyterlab_server.settings_utils import _get_overrides
+    overrides, error = _get_overrides(str(_settings(prefix)))
+    return overrides.get("@jupyterlab/notebook-extension:tracker", {}), error
 
 
 def test_a_new_environment_gets_the_slideshow_extension_and_the_kernel_defaults(tmp_path):
@@ -52,23 +63,29 @@ def test_an_older_copy_of_the_extension_is_replaced_whole(tmp_path):
     assert [p.name for p in old.parent.iterdir()] == ["rise-widgets"]  # no staging folder left behind
 
 
-def test_defaults_another_tool_set_are_kept_and_ours_merged_in(tmp_path):
-    path = _overrides(tmp_path)
-    path.parent.mkdir(parents=True)
-    theirs = {"@jupyterlab/apputils-extension:themes": {"theme": "JupyterLab Dark"},
-              "@jupyterlab/notebook-extension:tracker": {"kernelShutdown": False, "recordTiming": True}}
-    path.write_text(json.dumps(theirs))
-    assert lab_defaults.install_overrides(tmp_path)
-    merged = json.loads(path.read_text())
-    assert merged["@jupyterlab/apputils-extension:themes"] == {"theme": "JupyterLab Dark"}
-    assert merged["@jupyterlab/notebook-extension:tracker"] == {
-        "kernelShutdown": True, "recordTiming": True, "autoStartDefaultKernel": True}
+def test_jupyterlab_applies_them_and_an_owners_overrides_json_is_left_alone_and_wins(tmp_path):
+    assert lab_defaults.install(tmp_path)
+    assert _in_effect(tmp_path) == ({"autoStartDefaultKernel": True, "kernelShutdown": True}, "")
+    owners = _settings(tmp_path) / "overrides.json"
+    text = '{"@jupyterlab/notebook-extension:tracker": {"kernelShutdown": false}}'
+    owners.write_text(text)
+    assert lab_defaults.install(tmp_path) == (False, False)
+    assert owners.read_text() == text
+    assert _in_effect(tmp_path) == ({"autoStartDefaultKernel": True, "kernelShutdown": False}, "")
 
 
-def test_an_overrides_file_that_is_not_json_is_reported_and_left_as_it_was(tmp_path):
-    path = _overrides(tmp_path)
-    path.parent.mkdir(parents=True)
-    path.write_text('{"@jupyterlab/notebook-extension:tracker": {')
-    with pytest.raises(SystemExit, match="is not JSON"):
-        lab_defaults.install_overrides(tmp_path)
-    assert path.read_text() == '{"@jupyterlab/notebook-extension:tracker": {'
+def test_a_link_in_the_extensions_place_is_replaced_by_a_copy_even_a_broken_one(tmp_path):
+    place = _extension(tmp_path)
+    place.parent.mkdir(parents=True)
+    place.symlink_to(lab_defaults.EXTENSION)  # a link to the checkout (as `labextension develop` makes)
+    assert lab_defaults.install_extension(tmp_path)
+    assert not place.is_symlink() and (place / "package.json").is_file()
+    assert lab_defaults.EXTENSION.is_dir()  # the link's target is untouched
+    place.rename(tmp_path / "moved")
+    place.symlink_to(tmp_path / "gone")  # a link to a checkout moved since
+    assert lab_defaults.install_extension(tmp_path)
+    assert not place.is_symlink() and (place / "package.json").is_file()
+    (place.parent / ".rise-widgets.abcd1234" / "old").mkdir(parents=True)  # a run killed mid-swap left it
+    place.joinpath("package.json").write_text("{}")
+    assert lab_defaults.install_extension(tmp_path)
+    assert [p.name for p in place.parent.iterdir()] == ["rise-widgets"]

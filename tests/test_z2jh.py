@@ -99,7 +99,7 @@ def test_the_images_build_script_puts_the_lab_defaults_and_the_data_into_the_ima
     assert (tmp_path / "pip.log").read_text() == "install --no-cache-dir -c constraints.txt .[lab,onnx]\n"
     jupyter = prefix / "share" / "jupyter"
     assert (jupyter / "labextensions" / "@d2lcore" / "rise-widgets" / "package.json").is_file()
-    tracker = json.loads((jupyter / "lab" / "settings" / "overrides.json").read_text())["@jupyterlab/notebook-extension:tracker"]
+    tracker = json.loads((jupyter / "lab" / "settings" / "overrides.d" / "d2lcore.json").read_text())["@jupyterlab/notebook-extension:tracker"]
     assert tracker["kernelShutdown"] is True and tracker["autoStartDefaultKernel"] is True
     data = prefix / "share" / "d2lcore-data"
     raw = {p.name: p.stat().st_size for p in (data / "FashionMNIST" / "raw").iterdir()}
