@@ -13,7 +13,7 @@ import threading
 import nbformat
 import pytest
 
-from test_browser import CHROMIUM, browser, sync_api  # noqa: F401  (the fixture, and the skips it implies)
+from test_browser import CHROMIUM, OUTPUT_LINES, browser, sync_api  # noqa: F401  (the fixture, and the skips it implies)
 
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 LESSONS = sorted(p.stem for p in (ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb"))
@@ -144,31 +144,6 @@ def test_a_lesson_shows_no_answer_and_its_solutions_page_folds_each_one(site, re
     assert not first.is_visible()
     toggles.first.click()
     assert first.is_visible() and code[0].source.splitlines()[0].strip() in first.inner_text()
-
-
-# The printed outputs a selector finds, as shown: how many scroll sideways, and the words cut across two
-# screen lines (JupyterLab's own style cut them anywhere; the course's breaks lines between words)
-OUTPUT_LINES = r"""sel => { const seen = {scroll: 0, cut: [], wrapped: 0};
-    for (const pre of document.querySelectorAll(sel)) {
-        if (!pre.getClientRects().length) continue;  // not shown (another slide)
-        if (pre.scrollWidth > pre.clientWidth + 2) seen.scroll++;
-        const height = pre.getBoundingClientRect().height;  // taller than its lines unwrapped: it wraps
-        pre.style.whiteSpace = 'pre';
-        if (height > pre.getBoundingClientRect().height + 1) seen.wrapped++;
-        pre.style.whiteSpace = '';
-        const walk = document.createTreeWalker(pre, NodeFilter.SHOW_TEXT);
-        for (let node = walk.nextNode(); node; node = walk.nextNode()) {
-            // a line may break at punctuation (1e- / 5, out_wrapper. / <locals>), never inside letters and digits
-            for (const m of node.data.matchAll(/\w+/g)) {
-                const range = document.createRange();
-                range.setStart(node, m.index);
-                range.setEnd(node, m.index + m[0].length);
-                const lines = new Set([...range.getClientRects()].map(r => Math.round(r.top)));
-                if (lines.size > 1) seen.cut.push(m[0].slice(0, 30));
-            }
-        }
-    }
-    return seen; }"""
 
 
 def test_printed_outputs_wrap_between_words_and_never_scroll_sideways(site, reader):
