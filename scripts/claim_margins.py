@@ -85,13 +85,19 @@ def code_cells(paths):
                 yield f"{path.name}, cell {number}", src, cell.get("metadata", {}).get("tags", [])
 
 
+def names(text, asserted):
+    """Whether `asserted` (a claim's text) is in `text` as a whole: `< 0.01` is not in `< 0.015`, nor `x < 1` in
+    `max_x < 1`."""
+    return re.search(r"(?<![\w.])" + re.escape(asserted) + r"(?![\w.])", text) is not None
+
+
 def claims_at(claims, cells):
     """{the text of an assert: the claims measured there}; None for those in no assert."""
     asserts = [ast.get_source_segment(src, node) for _, src, _ in cells
                for node in ast.walk(ast.parse(src)) if isinstance(node, ast.Assert)]
     at = {}
     for claim in claims:
-        where = [text for text in asserts if claim.asserted in text]
+        where = [text for text in asserts if names(text, claim.asserted)]
         if len(where) > 1:
             raise ValueError(f"lesson {claim.lesson}: {claim.asserted!r} is in {len(where)} asserts: name one")
         at.setdefault(where[0] if where else None, []).append(claim)

@@ -45,9 +45,16 @@ def bound_names(code):
     return names
 
 
+def test_a_claim_names_its_text_whole():
+    assert cm.names("assert gap < 0.005, gap", "assert gap < 0.005") and cm.names("a and b < 0.1)", "b < 0.1")
+    assert not cm.names("assert gap < 0.0051", "assert gap < 0.005")  # a threshold changed by a digit
+    assert not cm.names("assert max_gap < 0.005", "gap < 0.005") and not cm.names("x.gap < 1", "gap < 1")
+    assert not cm.names("assert w_err.max() < 0.015", "assert w_err.max() < 0.01")
+
+
 @pytest.mark.parametrize("claim", cm.CLAIMS, ids=lambda c: f"{c.lesson}: {c.what}")
 def test_every_measured_claim_is_asserted_in_its_lesson(claim):
-    assert claim.asserted in lesson_code(claim.lesson), (
+    assert cm.names(lesson_code(claim.lesson), claim.asserted), (
         f"lesson {claim.lesson} no longer contains {claim.asserted!r}: update the claim in "
         f"scripts/lesson_claims.py, re-run scripts/claim_margins.py and the table in {cm.TABLE_DOC.name}")
 

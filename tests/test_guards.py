@@ -7,6 +7,7 @@ happen unguarded.
 """
 import functools
 import pathlib
+import unittest.mock
 
 import pytest
 import torch
@@ -19,7 +20,6 @@ T = torch.tensor
 SCORES = torch.randn(4, 3)
 LABELS = T([0, 1, 2, 0])
 PROBS = torch.softmax(SCORES, dim=1)
-NO_DATA = "/nonexistent/fashion-mnist"
 
 
 def _train_epoch(net=None, loss=None, updater=None, batches=None):
@@ -60,6 +60,16 @@ def _scheduled_epoch(scratch=False):
 def _under_no_grad(call):
     def run():
         with torch.no_grad():
+            call()
+    return run
+
+
+def _before_any_file_is_read(call):
+    """Run call with Fashion-MNIST's files out of reach: a guard that comes after reading them fails here."""
+    def run():
+        def read(*args, **kwargs):
+            raise AssertionError("the files were looked for before the arguments were checked")
+        with unittest.mock.patch("d2lcore.fashion_mnist.ensure_fashion_mnist", read):
             call()
     return run
 
@@ -158,11 +168,11 @@ CASES = [
     ("zero batch size", lambda: d2l.load_array((SCORES, LABELS), 0), ValueError, "batch_size must be an int >= 1"),
     ("float batch size", lambda: d2l.TensorLoader(SCORES, LABELS, 256.0), TypeError, "got float 256.0"),
     ("bool batch size", lambda: d2l.load_array((SCORES, LABELS), True), TypeError, "got bool True"),
-    # refused before any file is read: the root does not exist
-    ("negative batch size for Fashion-MNIST", lambda: d2l.load_data_fashion_mnist(-5, root=NO_DATA), ValueError,
-     "batch_size must be an int >= 1"),
-    ("validation as a fraction", lambda: d2l.load_data_fashion_mnist(256, root=NO_DATA, validation=0.2), TypeError,
-     "a fraction 0.2 of them is validation=12000"),
+    # refused before any file is read or downloaded (TensorLoader's own guard would come only after)
+    ("negative batch size for Fashion-MNIST", _before_any_file_is_read(lambda: d2l.load_data_fashion_mnist(-5)),
+     ValueError, "batch_size must be an int >= 1"),
+    ("validation as a fraction", _before_any_file_is_read(lambda: d2l.load_data_fashion_mnist(256, validation=0.2)),
+     TypeError, "a fraction 0.2 of them is validation=12000"),
     # #28: clip_grad_norm=0 trained nothing and -1 was gradient ascent, silently
     ("clip_grad_norm 0", _train_epoch_clipped(0), ValueError, "clip_grad_norm must be a positive number"),
     ("clip_grad_norm -1", _train_epoch_clipped(-1), ValueError, "would turn every step uphill"),
@@ -177,12 +187,16 @@ CASES = [
      "data_arrays[0] must be a torch tensor, got numpy.ndarray of shape (4, 3)"),
     ("TensorLoader of a NumPy array", lambda: d2l.TensorLoader(SCORES.numpy(), LABELS, 2), TypeError,
      "images must be a torch tensor"),
+    ("TensorLoader of NumPy labels", lambda: d2l.TensorLoader(SCORES, LABELS.numpy(), 2), TypeError,
+     "labels must be a torch tensor, got numpy.ndarray of shape (4,)"),
     # #28: mlp([784]) was an empty Sequential (returns its input), a width of 0 a network cut in two
     ("mlp of one size", lambda: d2l.mlp([784]), ValueError, "at least two layer sizes"),
     ("mlp with a zero-width layer", lambda: d2l.mlp([784, 0, 10]), ValueError, "sizes[1] must be an int >= 1"),
     # #28: a reshape error naming no n
     ("predict more images than a batch", lambda: d2l.predict(nn.Linear(3, 10), [(SCORES, LABELS)], n=300),
      ValueError, "first batch, which has 4; got n=300"),
+    ("predict no images", lambda: d2l.predict(nn.Linear(3, 10), [(SCORES, LABELS)], n=0), ValueError,
+     "n must be an int >= 1 (how many images to show), got int 0"),
 ]
 
 
