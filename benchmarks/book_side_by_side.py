@@ -1,9 +1,11 @@
 """The book's own d2l package (0.17.6, the last with `train_ch3`) against d2lcore, in one process.
 
-    pip install --no-deps d2l==0.17.6 pandas requests     # d2l's own pins would downgrade torch
+    pip install --no-deps d2l==0.17.6 pandas requests     # d2l pins numpy 1.21.5, matplotlib 3.5.1, pandas 1.2.4
     .venv/bin/python benchmarks/book_side_by_side.py [--epochs 10] [--seed 0]
 
-Three workloads as the book's sections run them, each once with `from d2l import torch as d2l`
+Three workloads as the book's sections run them, less the evaluations the sections print on
+the way (softmax regression's accuracy before training, weight decay's losses every 5 epochs:
+they only add time, and draw from the random stream the shuffles use), each once with `from d2l import torch as d2l`
 and once with `import d2lcore as d2l`, the same seed and the same model code:
 - softmax regression from scratch (W, b made on the CPU, the book's naive softmax and
   cross-entropy, `d2l.sgd` as the updater, `d2l.train_ch3`);

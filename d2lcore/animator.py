@@ -1,9 +1,9 @@
 """Live training curves that update in place.
 
 The book's Animator calls `display(fig)` then `clear_output(wait=True)` on every point:
-the output area flickers, and a notebook executed headless (nbval, nbconvert,
-`jupyter execute`) piles up one figure per update, because those runners do not apply
-clear_output. Here the figure is shown once with a display id and later points replace
+the output area flickers, and a notebook re-run by nbval (this course's test) piles up one
+figure per update, because nbval does not apply clear_output (nbclient, which runs nbconvert
+and `jupyter execute`, does). Here the figure is shown once with a display id and later points replace
 that same output (`update_display_data`), which JupyterLab, classic Notebook and VS Code
 render in place; headless runners store the single, final figure.
 """

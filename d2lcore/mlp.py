@@ -13,8 +13,9 @@ def mlp(sizes, activation=nn.ReLU, *, flatten=False, init_std=None):
         activation: a module class (or any callable returning a module) put after every hidden
             Linear layer, e.g. nn.ReLU, nn.Sigmoid, nn.Tanh.
         flatten: start with nn.Flatten(), for image batches (B, C, H, W).
-        init_std: if given, weights ~ N(0, init_std^2) and biases 0 (the book's init);
-            otherwise PyTorch's default (Kaiming-uniform) initialisation.
+        init_std: if given, weights ~ N(0, init_std^2), as the book's sections initialise
+            them, and biases 0, as its from-scratch MLP does (its nn.Sequential sections keep
+            PyTorch's default biases); otherwise PyTorch's default (Kaiming-uniform) for both.
 
     Returns an nn.Sequential; `net[i]` indexes its layers as usual.
     """

@@ -1,9 +1,9 @@
 """Minibatches from tensors that already live on the device: no workers, no per-sample work (lesson 03).
 
 The book's pipeline (`DataLoader(FashionMNIST(transform=ToTensor()), num_workers=4)`) turns
-every image into a PIL image and back, one at a time, in worker processes: seconds per epoch,
-and workers that crash on Windows and macOS notebooks. Here the whole split is one tensor on
-the device and a batch is one `index_select`.
+every image into a PIL image and back, one at a time, in four worker processes started anew
+every epoch (on Windows and macOS each a fresh Python importing PyTorch): seconds per epoch.
+Here the whole split is one tensor on the device and a batch is one `index_select`.
 """
 import torch
 from torch.utils import data

@@ -1,4 +1,4 @@
-"""Small tools from the book's `d2l` package: Accumulator (lesson 04), Timer (lesson 01), set_seed."""
+"""Small tools: the book's Accumulator (lesson 04) and Timer (lesson 01), and set_seed (not the book's)."""
 import random
 import time
 
