@@ -173,6 +173,28 @@ def test_a_function_that_raises_is_reported_not_propagated(capsys):
     assert "Your function raised RuntimeError: boom" in capsys.readouterr().out
 
 
+def test_an_error_is_blamed_on_the_function_or_on_what_it_returned(capsys):
+    """The report says whose error it was: the student's function raising (also when it cannot take the
+    check's arguments), or the check failing to use what the function returned (a float64 softmax)."""
+    assert not d2l.check_dropout(lambda X: X)  # one parameter, called with (X, p)
+    out = capsys.readouterr().out
+    assert "Your function raised TypeError: " in out and "<lambda>() takes 1 positional argument" in out
+
+    class NoP:  # the book's BatchNorm signature, (num_features, num_dims)
+        def __init__(self, num_features, num_dims):
+            pass
+    assert not d2l.check_batch_norm(NoP)
+    out = capsys.readouterr().out
+    assert "Your function raised TypeError: " in out and "NoP.__init__() missing 1 required positional" in out
+
+    assert not d2l.check_softmax(lambda X: torch.softmax(X.double(), dim=1))
+    out = capsys.readouterr().out
+    assert "The check could not use what your function returned: RuntimeError" in out and "a .double()" in out
+
+    assert not d2l.check_k_fold(lambda n, k: None)
+    assert "without a return statement returns None" in capsys.readouterr().out
+
+
 def test_the_result_is_truthy_and_shows_nothing_in_a_notebook(ipython_shell, capsys):
     from IPython.display import display
     from IPython.utils.capture import capture_output

@@ -375,7 +375,7 @@ def test_check_batch_norm_passes_the_lessons_class():
     (lambda n: BatchNorm(n, swapped=True), "γ and β are nn.Parameter"),
     (lambda n: BatchNorm(n, unbiased_running_var=False), "unbiased variance"),
     (lambda n: BatchNorm(n, momentum=0.9), "momentum 0.1"),
-    (AlwaysBatchStats, "evaluation-mode output differs"),
+    (AlwaysBatchStats, "in evaluation mode your layer changed its running statistics"),
 ])
 def test_check_batch_norm_catches_wrong_versions(wrong, says, capsys):
     fails_saying(d2l.check_batch_norm, wrong, says, capsys)

@@ -21,7 +21,9 @@ import d2lcore as d2l
 
 
 def _optimizer(reference, **hp):
-    return lambda cls: d2l.check_optimizer(cls, reference, **hp)
+    check = lambda cls: d2l.check_optimizer(cls, reference, **hp)
+    check.runs = d2l.check_optimizer  # for test_every_self_check_is_mutation_tested
+    return check
 
 
 CHECKS = {
@@ -253,18 +255,28 @@ class BN(nn.Module):
     """A right BatchNorm by hand; the class attributes plant one mistake each."""
     eval_batch_stats = biased_running = unbiased_normalise = swap_momentum = no_update = in_place = False
     grad_mode = False  # the book's test: torch.is_grad_enabled() instead of self.training
+    tracked = updates_in_eval = gamma_zero = False  # statistics rebound outside no_grad; updated in every mode
 
     def __init__(self, num_features):
         super().__init__()
         self.gamma, self.beta = nn.Parameter(torch.ones(num_features)), nn.Parameter(torch.zeros(num_features))
+        if self.gamma_zero:  # γ and β initialised the wrong way round
+            self.gamma, self.beta = nn.Parameter(torch.zeros(num_features)), nn.Parameter(torch.ones(num_features))
         self.register_buffer("running_mean", torch.zeros(num_features))
         self.register_buffer("running_var", torch.ones(num_features))
 
     def forward(self, X):
         training = torch.is_grad_enabled() if self.grad_mode else self.training
+        if self.updates_in_eval and not training:
+            with torch.no_grad():
+                self.running_mean.mul_(0.9).add_(0.1 * X.mean(0))
+                self.running_var.mul_(0.9).add_(0.1 * X.var(0))
         if training or self.eval_batch_stats:
             mean, var = X.mean(0), X.var(0, unbiased=self.unbiased_normalise)
-            if training and not self.no_update:
+            if training and self.tracked:
+                self.running_mean = 0.9 * self.running_mean + 0.1 * mean
+                self.running_var = 0.9 * self.running_var + 0.1 * X.var(0)
+            elif training and not self.no_update:
                 m = 0.9 if self.swap_momentum else 0.1
                 with torch.no_grad():
                     self.running_mean.mul_(1 - m).add_(m * mean)
@@ -367,19 +379,20 @@ class BookBatchNormBuffers(BookBatchNorm):  # the book's with its statistics reg
 class Momentum(torch.optim.Optimizer):
     """Right heavy-ball momentum (= torch.optim.SGD(momentum=...)); flags plant one mistake each."""
     ascent = rebind = reset_state = one_lr = no_skip = ema = False
+    index_keyed = False  # velocity kept under the index within a group, which two groups share
 
     def __init__(self, params, lr, momentum=0.9):
         super().__init__(params, dict(lr=lr, momentum=momentum))
-        self.lr = lr
+        self.lr, self.by_index = lr, {}
 
     @torch.no_grad()
     def step(self):
         for group in self.param_groups:
             lr = self.lr if self.one_lr else group["lr"]
-            for p in group["params"]:
+            for i, p in enumerate(group["params"]):
                 if p.grad is None and not self.no_skip:
                     continue
-                state = self.state[p]
+                state = self.by_index.setdefault(i, {}) if self.index_keyed else self.state[p]
                 g = p.grad * (1 - group["momentum"]) if self.ema else p.grad
                 if "v" not in state or self.reset_state:
                     state["v"] = g.clone()
@@ -414,9 +427,11 @@ class MomentumFunctional(torch.optim.Optimizer):  # right: velocity as v = βv +
 class Adam(torch.optim.Optimizer):
     """Right Adam (= torch.optim.Adam); flags plant one mistake each."""
     no_bias_correction = grad_not_squared = eps_inside = False
+    one_counter = False  # one step count for the optimizer, bumped once per parameter
 
     def __init__(self, params, lr=1e-3, betas=(0.9, 0.999), eps=1e-8):
         super().__init__(params, dict(lr=lr, betas=betas, eps=eps))
+        self.t = 0
 
     @torch.no_grad()
     def step(self):
@@ -429,6 +444,9 @@ class Adam(torch.optim.Optimizer):
                 if not s:
                     s["t"], s["m"], s["v"] = 0, torch.zeros_like(p), torch.zeros_like(p)
                 s["t"] += 1
+                if self.one_counter:
+                    self.t += 1
+                    s["t"] = self.t
                 g = p.grad
                 s["m"].mul_(b1).add_((1 - b1) * g)
                 s["v"].mul_(b2).add_((1 - b2) * (g.abs() if self.grad_not_squared else g * g))
@@ -467,13 +485,13 @@ def clip_variant(per_tensor=False, always=False, no_return=False, after=False, n
     return clip
 
 
-def clip_by_hand(params, max_norm):  # right: a float norm, p.grad rebound to a new tensor
+def clip_by_hand(params, max_norm):  # right: the norm worked out in floats, p.grad rebound to a new tensor
     grads = [p for p in params if p.grad is not None]
     total = math.sqrt(sum(float(p.grad.pow(2).sum()) for p in grads))
     scale = min(1.0, max_norm / (total + 1e-6))
     for p in grads:
         p.grad = p.grad * scale
-    return total
+    return torch.tensor(total)
 
 
 def book_grad_clipping(net, theta):  # D2L 9.5.3, as printed (it takes a model, returns nothing)
@@ -590,6 +608,7 @@ def _grad_in_place(x):
 class Loader:
     """A right minibatch loader; flags plant one mistake each."""
     shuffle_once = returns_self = drop_last = floor_len = always_shuffle = two_perms = shuffles_input = False
+    len_plus_one = order_unused = reseeded = swapped = False  # n // b + 1; slices of the stored order; (y, X)
 
     def __init__(self, X, y, batch_size, shuffle=False):
         self.X, self.y, self.batch_size, self.shuffle = X, y, batch_size, shuffle
@@ -598,16 +617,23 @@ class Loader:
             X[:], y[:] = X[self.order].clone(), y[self.order].clone()
 
     def __len__(self):
+        if self.len_plus_one:
+            return len(self.X) // self.batch_size + 1
         return len(self.X) // self.batch_size if self.floor_len else math.ceil(len(self.X) / self.batch_size)
 
     def _batches(self):
         n = len(self.X)
         shuffle = (self.shuffle or self.always_shuffle) and not self.shuffles_input
         order = (self.order if self.shuffle_once else torch.randperm(n)) if shuffle else torch.arange(n)
+        if self.reseeded and shuffle:  # a generator seeded anew each epoch: the same order every time
+            order = torch.randperm(n, generator=torch.Generator().manual_seed(0))
+        if self.order_unused:  # drawn, then the stored order sliced
+            order = torch.arange(n)
         other = torch.randperm(n) if self.two_perms and shuffle else order
         stop = n - self.batch_size + 1 if self.drop_last else n
         for i in range(0, stop, self.batch_size):
-            yield self.X[order[i:i + self.batch_size]], self.y[other[i:i + self.batch_size]]
+            xb, yb = self.X[order[i:i + self.batch_size]], self.y[other[i:i + self.batch_size]]
+            yield (yb, xb) if self.swapped else (xb, yb)
 
     def __iter__(self):
         if self.returns_self:
@@ -630,6 +656,176 @@ def torch_loader(X, y, batch_size, shuffle):  # right: the book's load_array (D2
 
 # --- the table -------------------------------------------------------------------------------------
 # (check, id, implementation, a substring of the report that names the mistake)
+
+# --- a second round: mistakes a fresh reviewer wrote without reading the list above (December 2026) -----
+
+def softmax_nan_to_num(X):  # the overflow's nan replaced by 0: finite, and wrong
+    e = torch.exp(X)
+    return torch.nan_to_num(e / e.sum(1, keepdim=True))
+
+
+def sgd_zero_first(params, lr, batch_size):  # the gradient zeroed before the update reads it
+    with torch.no_grad():
+        for p in params:
+            p.grad.zero_()
+            p -= lr * p.grad / batch_size
+
+
+def sgd_zero_after_the_loop(params, lr, batch_size):  # zero_() dedented: only the last parameter's
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad / batch_size
+        p.grad.zero_()
+
+
+def sgd_grad_to_none(params, lr, batch_size):  # right: None, as zero_grad() leaves it by default
+    with torch.no_grad():
+        for p in params:
+            p -= lr * p.grad / batch_size
+            p.grad = None
+
+
+def dropout_scaled_mask(X, p):  # X forgotten: the scaled mask itself
+    return torch.zeros_like(X) if p == 1 else (torch.rand_like(X) > p).to(X.dtype) / (1 - p)
+
+
+def dropout_mask_from_X(X, p):  # the random numbers compared after multiplying by X
+    return torch.zeros_like(X) if p == 1 else (torch.rand_like(X) * X > p).to(X.dtype) * X / (1 - p)
+
+
+def dropout_per_feature(X, p):  # one random number per feature, shared by every example
+    return X if p == 0 else torch.zeros_like(X) if p == 1 else (torch.rand_like(X[0]) > p).to(X.dtype) * X / (1 - p)
+
+
+def dropout_per_example(X, p):  # one random number per example
+    return X if p == 0 else torch.zeros_like(X) if p == 1 else \
+        (torch.rand_like(X[:, :1]) > p).to(X.dtype) * X / (1 - p)
+
+
+def clip_values(params, max_norm):  # clip_grad_value_ by hand: each entry to ±max_norm
+    grads = [p.grad for p in params if p.grad is not None]
+    norm = torch.sqrt(sum((g ** 2).sum() for g in grads))
+    for g in grads:
+        g.clamp_(-max_norm, max_norm)
+    return norm
+
+
+def clip_concatenated(params, max_norm):  # torch.cat of a weight's and a bias's gradients
+    grads = [p.grad for p in params if p.grad is not None]
+    norm = torch.cat(grads).norm()
+    if norm > max_norm:
+        for g in grads:
+            g.mul_(max_norm / norm)
+    return norm
+
+
+def clip_returns_a_float(params, max_norm):  # .item(): lesson 13's assert_close with clip_grad_norm_'s fails
+    grads = [p.grad for p in params if p.grad is not None]
+    norm = torch.sqrt(sum((g ** 2).sum() for g in grads)).item()
+    if norm > max_norm:
+        for g in grads:
+            g.mul_(max_norm / norm)
+    return norm
+
+
+def cel_global_max(o, y):  # one maximum for the whole batch: a row far below it underflows
+    m = o.max()
+    return m + torch.log(torch.exp(o - m).sum(1)) - o[range(len(o)), y]
+
+
+def data_iter_fixed_batches_shuffled_within(batch_size, features, labels):  # the same examples share a batch
+    n = len(features)
+    for i in range(0, n, batch_size):
+        j = i + torch.randperm(min(batch_size, n - i))
+        yield features[j], labels[j]
+
+
+def data_iter_batch_order_shuffled(batch_size, features, labels):  # fixed batches in a random order
+    starts = list(range(0, len(features), batch_size))
+    random.shuffle(starts)
+    for i in starts:
+        yield features[i:i + batch_size], labels[i:i + batch_size]
+
+
+def data_iter_flat_labels(batch_size, features, labels):  # labels (n, 1) handed out as (b,)
+    order = torch.randperm(len(features))
+    for i in range(0, len(features), batch_size):
+        j = order[i:i + batch_size]
+        yield features[j], labels[j].reshape(-1)
+
+
+def k_fold_masks(n, k):  # boolean masks instead of indices
+    folds = []
+    for i in range(k):
+        held = torch.zeros(n, dtype=torch.bool)
+        held[i * n // k:(i + 1) * n // k] = True
+        folds.append((~held, held))
+    return folds
+
+
+def k_fold_training_part_in_pieces(n, k):  # the indices before and after the held-out ones, never joined
+    idx = torch.arange(n)
+    return [([idx[:i * n // k], idx[(i + 1) * n // k:]], idx[i * n // k:(i + 1) * n // k]) for i in range(k)]
+
+
+def qparams_as_tensors(x):  # right: the scale a 0-d tensor, as tensor arithmetic leaves it
+    lo, hi = x.min().clamp(max=0), x.max().clamp(min=0)
+    scale = torch.clamp((hi - lo) / 255, min=1e-8)
+    return scale, int(torch.round(-lo / scale))
+
+
+def qparams_truncated_zero_point(x):  # int() cuts -min / scale down instead of rounding it
+    lo, hi = min(x.min().item(), 0.0), max(x.max().item(), 0.0)
+    scale = max((hi - lo) / 255, 1e-8)
+    return scale, int(-lo / scale)
+
+
+def huber_sqrt_abs(y_hat, y, delta):  # |r| as sqrt(r²): no gradient (nan) at r = 0
+    r = torch.sqrt((y_hat - y) ** 2)
+    return torch.where(r <= delta, r ** 2 / 2, delta * (r - delta / 2))
+
+
+SECOND_ROUND = [
+    ("data_iter", "fixed-batches-shuffled-within", data_iter_fixed_batches_shuffled_within, "always share a batch"),
+    ("data_iter", "batch-order-shuffled", data_iter_batch_order_shuffled, "fixed batches in a random order"),
+    ("data_iter", "labels-flattened", data_iter_flat_labels, "without reshaping"),
+    ("data_loader", "len-n//b+1", _loader(len_plus_one=True), "only when batch_size does not divide n"),
+    ("data_loader", "permutation-unused", _loader(order_unused=True), "still came in their stored order"),
+    ("data_loader", "reseeded-each-epoch", _loader(reseeded=True), "seeded anew in each __iter__"),
+    ("data_loader", "yields-(y, X)", _loader(swapped=True), "features first"),
+    ("k_fold", "boolean-masks", k_fold_masks, "boolean masks"),
+    ("k_fold", "float-indices", lambda n, k: [(t.float(), h.float()) for t, h in d2l.k_fold_indices(n, k)],
+     "float indices"),
+    ("k_fold", "training-part-in-pieces", k_fold_training_part_in_pieces, "torch.cat"),
+    ("quantize", "truncated-zero-point", (qparams_truncated_zero_point, quantize, dequantize), "cut to an integer"),
+    ("huber_loss", "abs-as-sqrt-of-square", huber_sqrt_abs, "sqrt(r²)"),
+    ("momentum", "velocity-keyed-by-index", _momentum(index_keyed=True), "self.state[p]"),
+    ("adam", "one-step-counter-for-all", _adam(one_counter=True), "once per step"),
+    ("softmax", "nan_to_num", softmax_nan_to_num, "nan_to_num"),
+    ("softmax", "clamped-logits", lambda X: torch.exp(X.clamp(max=80)) / torch.exp(X.clamp(max=80)).sum(1, keepdim=True),
+     "capping the logits"),
+    ("cross_entropy", "one_hot-without-num_classes", lambda y_hat, y: -(F.one_hot(y) * torch.log(y_hat)).sum(1),
+     "num_classes"),
+    ("cross_entropy_from_logits", "global-max", cel_global_max, "each row's own maximum"),
+    ("cross_entropy_from_logits", "one_hot-without-num_classes",
+     lambda o, y: torch.logsumexp(o, 1) - (o * F.one_hot(y)).sum(1), "num_classes"),
+    ("sgd", "zeroes-before-the-update", sgd_zero_first, "zeroed before the update read it"),
+    ("sgd", "zero_-after-the-loop", sgd_zero_after_the_loop, "inside the loop over params"),
+    ("dropout", "returns-the-mask", dropout_scaled_mask, "multiply X by it"),
+    ("dropout", "mask-from-X", dropout_mask_from_X, "must not depend on X's values"),
+    ("dropout", "one-mask-per-feature", dropout_per_feature, "every row of X got the same mask"),
+    ("dropout", "one-mask-per-example", dropout_per_example, "every column of X got the same mask"),
+    ("batch_norm", "statistics-keep-autograd-history", _bn(tracked=True), "torch.no_grad()"),
+    ("batch_norm", "updates-in-eval", _bn(updates_in_eval=True), "changed its running statistics"),
+    ("batch_norm", "gamma-0-beta-1", _bn(gamma_zero=True), "γ starts as ones"),
+    ("clip_gradients", "clips-values", clip_values, "clip_grad_value_"),
+    ("clip_gradients", "cat-of-2d-and-1d", clip_concatenated, "flatten each"),
+    ("clip_gradients", "returns-a-float", clip_returns_a_float, "as a tensor"),
+    ("gradient", "tanh'-without-square", (lambda x: torch.tanh(x).sum(), lambda x: 1 - torch.tanh(x)), "1 - tanh²"),
+    ("gradient", "relu'-taken-as-relu", (lambda x: torch.relu(A @ x).sum(), lambda x: A.T @ torch.relu(A @ x)),
+     "not ReLU itself"),
+    ("gradient", "abs'-as-ones", (lambda x: x.abs().sum(), lambda x: torch.ones_like(x)), "sign(x)"),
+]
 
 MISTAKES = [
     # softmax
@@ -770,7 +966,7 @@ MISTAKES = [
     ("data_loader", "ignores-shuffle=False", _loader(always_shuffle=True), "shuffle=False"),
     ("data_loader", "two-permutations", _loader(two_perms=True), "same batch indices"),
     ("data_loader", "shuffles-caller-data", _loader(shuffles_input=True), "in place"),
-]
+] + SECOND_ROUND
 
 CORRECT = [
     ("softmax", "d2lcore", d2l.softmax), ("softmax", "torch.softmax", lambda X: torch.softmax(X, dim=1)),
@@ -788,7 +984,7 @@ CORRECT = [
     ("accuracy", "eq-sum-item", lambda y_hat, y: (y_hat.reshape(len(y), -1).argmax(1) if y_hat.dim() > 1 else
                                                   y_hat.long()).eq(y).sum().item()),
     ("sgd", "d2lcore", d2l.sgd), ("sgd", "book", book_sgd), ("sgd", "data.add_", sgd_add_),
-    ("sgd", "data-assign", sgd_data_assign),
+    ("sgd", "data-assign", sgd_data_assign), ("sgd", "grad-set-to-None", sgd_grad_to_none),
     ("data_iter", "book", book_data_iter), ("data_iter", "randperm-split", data_iter_randperm),
     ("squared_loss", "d2lcore", d2l.squared_loss), ("squared_loss", "book",  # D2L 3.2.4
                                                     lambda y_hat, y: (y_hat - y.reshape(y_hat.shape)) ** 2 / 2),
@@ -809,6 +1005,11 @@ CORRECT = [
                                        torch.arange(n).tensor_split(k)[i]) for i in range(k)]),
     ("quantize", "lesson", (qparams, quantize, dequantize)), ("quantize", "min-max-by-hand", (qparams, quantize_by_hand,
                                                                                               dequantize)),
+    ("quantize", "tensor-scale", (qparams_as_tensors, quantize, dequantize)),
+    ("dropout", "no-p=0-special-case", lambda X, p: torch.zeros_like(X) if p == 1 else
+     torch.where(torch.rand_like(X) > p, X / (1 - p), torch.zeros_like(X))),
+    ("batch_norm", "running-stats-rebound-in-no_grad", BNMovingByHand),
+    ("gradient", "quadratic-plus-linear", (lambda x: x @ A @ x + b @ x, lambda x: (A + A.T) @ x + b)),
     ("gradient", "quadratic", (lambda x: x @ A @ x, lambda x: A @ x + A.T @ x)),
     ("gradient", "softplus-by-hand", (lambda x: torch.log1p(torch.exp(x @ b)), lambda x: torch.sigmoid(x @ b) * b)),
     ("data_loader", "class", Loader), ("data_loader", "d2lcore-TensorLoader", d2l.TensorLoader),
@@ -825,7 +1026,7 @@ BOOK_DIFFERS = [
     ("dropout", "book-dropout_layer", book_dropout_layer, ".float()"),
     # moving statistics as plain attributes, mode chosen by torch.is_grad_enabled(), biased moving variance
     ("batch_norm", "book-BatchNorm", BookBatchNorm, "register_buffer"),
-    ("batch_norm", "book-BatchNorm-with-buffers", BookBatchNormBuffers, "self.training"),
+    ("batch_norm", "book-BatchNorm-with-buffers", BookBatchNormBuffers, "torch.is_grad_enabled()"),
     # takes the model (net.params), returns nothing, and does not skip parameters without a gradient
     ("clip_gradients", "book-grad_clipping",
      lambda params, m: book_grad_clipping(types.SimpleNamespace(params=params), m), "return the total norm"),
@@ -885,6 +1086,15 @@ def test_the_books_batch_norm_differs_from_torch_in_eval_mode_with_grad_enabled(
     with torch.no_grad():
         assert torch.allclose(ours(x1), (x1 - ours.moving_mean) / torch.sqrt(ours.moving_var + 1e-5))
     assert torch.allclose(ours(x1), torch.zeros(1, 3))  # grad enabled: one example normalised by itself
+
+
+def test_every_self_check_is_mutation_tested():
+    """A check registered in d2lcore/selfcheck/__init__.py is in CHECKS, so the test below asks for its mistakes."""
+    from d2lcore import selfcheck
+    tested = {getattr(check, "runs", check) for check in CHECKS.values()}
+    missing = [name for name in selfcheck.__all__ if getattr(selfcheck, name) not in tested]
+    assert not missing, (f"{missing} are not mutation-tested: add each to CHECKS in this file, with at least three "
+                         f"planted mistakes in MISTAKES and a correct variant in CORRECT (docs/contributing.md)")
 
 
 def test_each_check_has_three_mistakes_and_a_correct_variant():

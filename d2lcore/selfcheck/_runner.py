@@ -1,8 +1,11 @@
 """The machinery every self-check shares: run cases in order, explain the first failure."""
 import contextlib
+import os
 import random
+import re
 import signal
 import threading
+import traceback
 
 import torch
 
@@ -53,12 +56,32 @@ def takes_implementations(count, pure=False):
                 if not callable(v):
                     raise TypeError(f"{check.__name__} expects your implementation (a function or class), got "
                                     f"{type(v).__name__} {v!r}"[:200])
+            # a function's own errors are marked as it raises them, so that the report can tell them from
+            # the check's failing to use what it returned; a class's methods are told apart by their frames
+            args = tuple(_marks_its_errors(v) if i < count and not isinstance(v, type) else v
+                         for i, v in enumerate(args))
             if pure:
                 args = tuple(_leaves_inputs_unchanged(v) if i < count and not isinstance(v, type) else v
                              for i, v in enumerate(args))
             return check(*args, **kwargs)
         return checked
     return wrap
+
+
+def _marks_its_errors(fn):
+    import functools
+
+    @functools.wraps(fn)
+    def marked(*args, **kwargs):
+        try:
+            return fn(*args, **kwargs)
+        except Exception as e:
+            try:
+                e._d2l_raised_by_the_student = True
+            except AttributeError:  # an exception type without a __dict__: the frames decide
+                pass
+            raise
+    return marked
 
 
 def _tensors(args):
@@ -97,8 +120,17 @@ def rounded(t, digits=4):
     return [round(v, digits) for v in t.reshape(-1).tolist()]
 
 
-def run(name, cases):
-    """Run (description, function) cases in order; print the first failure and stop.
+# for the checks of functions that read .grad: sgd, an optimizer, gradient clipping
+GRAD_HINTS = [(("NoneType",), "a .grad is None: skip parameters without a gradient (`if p.grad is None: continue`)."),
+              (("Tensors must have same number of dimensions",), "gradients of weights (2-D) and biases (1-D) cannot "
+                                                                 "be concatenated as they are: flatten each "
+                                                                 "(g.reshape(-1)) or sum each tensor's squares on its "
+                                                                 "own.")]
+
+
+def run(name, cases, hints=()):
+    """Run (description, function) cases in order; print the first failure and stop. `hints`: (needles,
+    hint) pairs for errors this check's implementations typically raise, tried before the shared ones.
 
     The cases run on seeded random generators (torch's and Python's), restored afterwards: a check
     gives the same report every time and leaves the student's random streams where they were.
@@ -108,7 +140,7 @@ def run(name, cases):
         with torch.random.fork_rng(devices=[]):  # the CPU's stream, the one the checks draw from
             torch.default_generator.manual_seed(0)  # torch.manual_seed would reseed a GPU's streams too
             random.seed(0)
-            return _run_cases(name, cases)
+            return _run_cases(name, cases, list(hints) + _ERROR_HINTS)
     finally:
         random.setstate(py_state)
 
@@ -121,7 +153,10 @@ _ERROR_HINTS = [
                                                        "(autograd may not record the update itself)."),
     (("does not require grad",), "autograd cannot follow your computation: no .detach(), .item(), .tolist(), "
                                  ".numpy() or torch.tensor(...) of intermediate results."),
-    (("NoneType",), "a .grad is None: skip parameters without a gradient (`if p.grad is None: continue`)."),
+    (("NoneType",), "a value is None where a tensor was expected: a function (or a branch of one) without a "
+                    "return statement returns None."),
+    (("did not match",), "return the dtype you were given (float32 in, float32 out): a .double(), a .long() or a "
+                         "NumPy value changed it."),
     (("device",), "a tensor made on the CPU (torch.rand(X.shape), torch.zeros(n)) met X on another device: make it "
                   "with torch.rand_like(X) or device=X.device."),
 ]
@@ -129,7 +164,7 @@ _ERROR_HINTS = [
 CASE_SECONDS = 30  # each case is a few small tensors: longer means a loop that never ends
 
 
-def _run_cases(name, cases):
+def _run_cases(name, cases, hints):
     for i, (what, case) in enumerate(cases, start=1):
         try:
             with _time_limit(CASE_SECONDS):
@@ -137,13 +172,35 @@ def _run_cases(name, cases):
         except _Fail as e:
             print(f"✗ {name}: check {i} of {len(cases)} failed — {what}.\n  {e}")
             return CheckResult(name, False)
-        except Exception as e:  # the student's code raised: that is the finding
-            hint = next((h for needles, h in _ERROR_HINTS if all(n in str(e) for n in needles)), None)
+        except Exception as e:  # the student's code raised, or the check could not use what it returned
+            hint = next((h for needles, h in hints if all(n in str(e) for n in needles)), None)
+            who = ("The check could not use what your function returned:" if _raised_in_the_check(e)
+                   else "Your function raised")
             print(f"✗ {name}: check {i} of {len(cases)} failed — {what}.\n"
-                  f"  Your function raised {type(e).__name__}: {e}" + (f"\n  Hint: {hint}" if hint else ""))
+                  f"  {who} {type(e).__name__}: {e}" + (f"\n  Hint: {hint}" if hint else ""))
             return CheckResult(name, False)
     print(f"✓ {name}: all {len(cases)} checks passed ({'; '.join(w for w, _ in cases)}).")
     return CheckResult(name, True)
+
+
+_HERE = os.path.dirname(os.path.abspath(__file__))
+_TORCH = os.path.dirname(os.path.abspath(torch.__file__))
+
+
+# a call that does not fit the function's parameters raises in the caller's frame: still the student's
+_SIGNATURE = re.compile(r"\(\) (takes|missing|got an unexpected|got multiple values)")
+
+
+def _raised_in_the_check(error):
+    """Whether `error` came from the check's own code (using what the student's function returned), not from
+    the student's: not marked as the function's own, not a call that does not fit its parameters, and the last
+    frame outside PyTorch is the check's."""
+    if getattr(error, "_d2l_raised_by_the_student", False) or (
+            isinstance(error, TypeError) and _SIGNATURE.search(str(error))):
+        return False
+    frames = [f.filename for f in traceback.extract_tb(error.__traceback__)
+              if not os.path.abspath(f.filename).startswith(_TORCH + os.sep)]
+    return bool(frames) and os.path.abspath(frames[-1]).startswith(_HERE + os.sep)
 
 
 @contextlib.contextmanager

@@ -27,16 +27,34 @@ def check_gradient(f, grad_f, shape=(4,)):
         _expect(isinstance(got, torch.Tensor) and got.shape == points[0].shape,
                 f"the gradient has one entry per entry of x, shape {tuple(shape)}, got {shape_of(got)}.")
 
+    def affine(g, x):
+        """Whether g(x) - g(0) doubles when x does: g(x) = Mx + c, as the gradient of a quadratic f is."""
+        try:
+            zero = g(torch.zeros_like(x))
+            return bool(torch.allclose(g(2 * x) - zero, 2 * (g(x) - zero), rtol=1e-6, atol=1e-8))
+        except Exception:  # undefined at 0 (a log, a division): not affine
+            return False
+
+    def usual_slip(x):
+        """Where both the gradient and the formula are affine (f quadratic, such as xᵀAx + bᵀx), a transpose is
+        the usual slip; elsewhere it is a derivative in the chain rule."""
+        if affine(autograd, x) and affine(lambda v: grad_f(v.clone()).to(x.dtype), x):
+            return "Check transposes: ∇ xᵀAx = (A + Aᵀ)x, which is 2Ax only for a symmetric A."
+        return ("Check each derivative in the chain rule: tanh' = 1 - tanh², σ' = σ(1 - σ), ReLU' is 1 where the "
+                "input is > 0 and 0 elsewhere (not ReLU itself), |x|' = sign(x); and the transposes: the "
+                "gradient of g(Wx) is Wᵀ ∇g(Wx) (Wᵀ g'(Wx) for an elementwise g, summed).")
+
     def matches_autograd():
         for i, x in enumerate(points, start=1):
             want, got = autograd(x), grad_f(x.clone())
             got = got.to(want.dtype)
+            if torch.allclose(got, want, rtol=1e-6, atol=1e-8):
+                continue
             cause = next((c for k, c in ((-1, "The opposite sign: check the chain rule's inner derivative "
                                               "(d/dx e^(-x) = -e^(-x)) and any minus signs."),
                                          (0.5, "Off by a factor of 2: d/dx x² = 2x."),
                                          (2, "Off by a factor of 2: where did the extra 2 come from?"))
-                          if torch.allclose(got, k * want, rtol=1e-6, atol=1e-8)),
-                         "Check transposes: ∇ xᵀAx = (A + Aᵀ)x, which is 2Ax only for a symmetric A.")
+                          if torch.allclose(got, k * want, rtol=1e-6, atol=1e-8)), None) or usual_slip(x)
             _expect(torch.allclose(got, want, rtol=1e-6, atol=1e-8),
                     f"at random point {i} autograd gives {rounded(want)}, your "
                     f"formula {rounded(got)}. {cause}")

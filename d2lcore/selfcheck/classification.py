@@ -1,4 +1,6 @@
 """Self-checks for lessons 04, 05 and 07: softmax, cross-entropy (on probabilities and on logits), accuracy."""
+import math
+
 import torch
 
 from ._runner import expect as _expect, rounded, run as _run, shape_of, takes_implementations
@@ -47,6 +49,15 @@ def check_softmax(softmax):
         _expect(bool(torch.isfinite(P).all()),
                 f"logits of 1000 gave {P.tolist()}: exp(1000) overflows to inf and inf/inf is nan. "
                 f"Hint: subtract each row's maximum before exp (lesson 07).")
+        # finite is not enough: nan_to_num, or logits clamped below exp's overflow, give finite wrong rows
+        big = softmax(torch.tensor([[100.0, 90.0]]))
+        want = torch.tensor([[1.0, 0.0], [1.0, 0.0]])
+        _expect(torch.allclose(P, want, atol=1e-6) and torch.allclose(big, torch.softmax(torch.tensor([[100.0, 90.0]]), 1)),
+                f"logits [[1000, 0], [0, -1000]] must give [[1, 0], [1, 0]] and [[100, 90]] about [[0.99995, "
+                f"0.00005]], got {[rounded(row) for row in P]} and {[rounded(row, 5) for row in big]}: replacing "
+                f"nan (nan_to_num) or capping the "
+                f"logits (clamp) hides the overflow and changes the answer. Hint: subtract each row's maximum "
+                f"before exp (lesson 07).")
 
     return _run("softmax", [("shape kept", shape), ("rows sum to 1", rows_sum_to_one),
                             ("probabilities positive", positive), ("shift invariance", shift_invariant),
@@ -90,6 +101,15 @@ def check_cross_entropy(cross_entropy):
         _expect(torch.allclose(out, ref, atol=1e-5),
                 "on random data your loss differs from torch.nn.functional.cross_entropy(logits, y, "
                 "reduction='none') applied to the same logits.")
+        few = labels % 5  # a batch in which the top classes do not occur, as most small batches
+        try:
+            out = cross_entropy(torch.softmax(logits, dim=1), few)
+        except RuntimeError as e:
+            _expect(False, f"on a batch whose labels are all below 5 (of 10 classes) your function raised "
+                           f"RuntimeError: {e}. F.one_hot(y) without num_classes= makes only max(y) + 1 columns. "
+                           f"Hint: F.one_hot(y, num_classes=y_hat.shape[1]), or pick y_hat[range(len(y_hat)), y].")
+        _expect(torch.allclose(out, torch.nn.functional.cross_entropy(logits, few, reduction="none"), atol=1e-5),
+                "on a batch whose labels are all below 5 (of 10 classes) your loss differs from torch's.")
 
     return _run("cross_entropy", [("one loss per example", shape), ("-log of the true class's probability",
                                    picks_true_class), ("agrees with torch", agrees_with_torch)])
@@ -122,14 +142,27 @@ def check_cross_entropy_from_logits(cross_entropy_from_logits):
                 f"got {rounded(out)}. The loss is logsumexp(o_i) - o_i[y_i]." + cause)
 
     def large_logits():
-        big = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0]])
-        out = cross_entropy_from_logits(big, torch.tensor([0, 0]))
-        _expect(torch.isfinite(out).all() and torch.allclose(out, torch.tensor([0.0, 1000.0]), atol=1e-3),
-                f"logits of ±1000 must give the exact losses [0, 1000], got {out.tolist()}. "
-                + ("An inf without nan is log(0): softmax's probability underflowed to 0 before the log. Compute "
+        # the third row lies far below the others: one maximum for the whole batch underflows it to log(0)
+        big = torch.tensor([[1000.0, 0.0, -1000.0], [0.0, 1000.0, 0.0], [-1000.0, -1001.0, -1002.0]])
+        out = cross_entropy_from_logits(big, torch.tensor([0, 0, 0]))
+        want = torch.tensor([0.0, 1000.0, math.log(1 + math.exp(-1) + math.exp(-2))])
+        _expect(torch.isfinite(out).all() and torch.allclose(out, want, atol=1e-3),
+                f"logits of ±1000 must give the exact losses {rounded(want)}, got {out.tolist()}. "
+                + ("Only the third row, far below the others, is wrong: subtract each row's own maximum "
+                   "(o.max(dim=1, keepdim=True)), not one maximum of the whole batch."
+                   if torch.allclose(out[:2], want[:2], atol=1e-3) else
+                   # the first row's loss is 0, finite unless exp(1000) overflowed
+                   "exp(1000) overflows: subtract each row's maximum inside logsumexp (lesson 07)."
+                   if not bool(torch.isfinite(out[0])) else
+                   "An inf without nan is log(0): softmax's probability underflowed to 0 before the log. Compute "
                    "log-softmax as o - logsumexp(o), never log(softmax(o)) (lesson 07)."
-                   if bool(torch.isfinite(out[0])) and not bool(out.isnan().any()) else
-                   "exp(1000) overflows: subtract each row's maximum inside logsumexp (lesson 07)."))
+                   if bool(out.isinf().any()) and not bool(out.isnan().any()) else
+                   "That is logsumexp(o_i) minus the sum of the row, not its true class's logit: F.one_hot(y) "
+                   "without num_classes has max(y) + 1 columns (here 1), which broadcast over every class. Pick "
+                   "o[range(n), y], or F.one_hot(y, num_classes=o.shape[1])."
+                   if torch.allclose(out, torch.logsumexp(big, 1) - big.sum(1), atol=1e-3) else
+                   "An eps inside the log, a clamp or nan_to_num hides the overflow or underflow instead of "
+                   "avoiding it: compute o - logsumexp(o), with each row's maximum subtracted (lesson 07)."))
 
     def shift_invariant():
         _expect(torch.allclose(cross_entropy_from_logits(o + 50, y), ref, atol=1e-4),

@@ -33,8 +33,17 @@ def check_data_loader(make_loader):
                 + (" The last, short batch is missing: it holds 3 examples the model never sees."
                    if sizes == [5, 5, 5, 5] else ""))
         _expect(len(loader) == 5, f"len(loader) must be the number of batches, 5, got {len(loader)}. Hint: ceil(n / batch_size).")
+        even = len(make_loader(X[:20], y[:20], 5, False))
+        _expect(even == 4, f"20 examples in batches of 5 make 4 batches: len(loader) must be 4, got {even}. Hint: "
+                           f"ceil(n / batch_size), which is n // batch_size + 1 only when batch_size does not divide n.")
 
     def every_example_once():
+        xb, yb = next(iter(make_loader(X, y, 5, False)))
+        swapped = (isinstance(xb, torch.Tensor) and isinstance(yb, torch.Tensor) and xb.numel() == yb.numel()
+                   and torch.equal(yb.reshape(-1).to(torch.float32), xb.reshape(-1).to(torch.float32) * 10))
+        _expect(not swapped,
+                "the batches come as (labels, features): yield (X_batch, y_batch), features first, as a "
+                "DataLoader over TensorDataset(X, y) does.")
         for shuffle in (False, True):
             seen = sorted(int(v) for _, yb in epoch(make_loader(X, y, 5, shuffle)) for v in yb)
             _expect(seen == list(range(n)), f"with shuffle={shuffle} an epoch must visit every example exactly once; "
@@ -52,9 +61,12 @@ def check_data_loader(make_loader):
                                        "(the test set is read that way, so results are repeatable).")
         loader = make_loader(X, y, 5, True)
         orders = [torch.cat([yb for _, yb in epoch(loader)]) for _ in range(3)]
-        _expect(not torch.equal(orders[0], y) and not (torch.equal(orders[0], orders[1]) and torch.equal(orders[1], orders[2])),
-                "with shuffle=True every pass over the same loader must draw a new order; "
-                "shuffle inside __iter__, not once in __init__.")
+        _expect(not torch.equal(orders[0], y), "with shuffle=True the examples still came in their stored order: "
+                                               "draw a permutation in __iter__ and index X and y with it (X[idx]), "
+                                               "not with slices of the stored order (X[s:s + batch_size]).")
+        _expect(not (torch.equal(orders[0], orders[1]) and torch.equal(orders[1], orders[2])),
+                "with shuffle=True every pass over the same loader must draw a new order; shuffle inside __iter__, "
+                "not once in __init__, and not with a generator seeded anew in each __iter__.")
 
     def two_passes_at_once():
         loader = make_loader(X, y, 5, False)

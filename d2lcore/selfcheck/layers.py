@@ -25,10 +25,20 @@ def check_dropout(dropout):
     def rate_and_scale():
         for p in (0.2, 0.7):
             out = dropout(X, p)
+            on = out != 0
+            # one random number per row or per column would pass the rate on average: say so first
+            mixed = 0 < on.float().mean().item() < 1  # all kept or all dropped: the rate below says so
+            shared = None if not mixed else "row" if bool((on == on[:1]).all()) else \
+                "column" if bool((on == on[:, :1]).all()) else None
+            _expect(shared is None, f"every {shared} of X got the same mask: one random number per "
+                                    f"{'feature' if shared == 'row' else 'example'}, not per entry. Hint: "
+                                    f"torch.rand_like(X), of X's full shape.")
             dropped = (out == 0).float().mean().item()
             kept = out[out != 0]
             _expect(abs(dropped - p) < 0.01, f"with p = {p} about {p:.0%} of the entries must be zeroed, "
                                              f"{dropped:.1%} were. Zero an entry when its random number is < p."
+                    + (" Is the mask applied to X (X * mask), and drawn per entry, not one number for all of X?"
+                       if dropped in (0.0, 1.0) else "")
                     + (" You zeroed with probability 1 - p: p is the probability of dropping, so keep an entry "
                        "when its random number is > p." if abs(dropped - (1 - p)) < 0.01 else ""))
             scales = {1.0: " They were not rescaled at all.", 1 / p: " You scaled by 1/p: p is the dropped share; "
@@ -38,6 +48,19 @@ def check_dropout(dropout):
             _expect(torch.allclose(kept, torch.full_like(kept, 1 / (1 - p))),
                     f"with p = {p} the entries kept must be scaled by 1/(1-p) = {1 / (1 - p):.4f} so that the "
                     f"expectation is unchanged; got values like {kept[:3].tolist()}." + cause)
+        # X of ones cannot tell X * mask / (1-p) from the mask alone, nor a mask drawn from X's values
+        V = torch.rand(200, 500) + 1  # values in [1, 2): none is 0
+        out = dropout(V, 0.5)
+        on = out != 0
+        dropped = 1 - on.float().mean().item()
+        _expect(abs(dropped - 0.5) < 0.01, f"with X not all ones (values in [1, 2)) and p = 0.5, {dropped:.1%} of "
+                                           f"the entries were zeroed, not about 50%: the mask must not depend on "
+                                           f"X's values. Hint: (torch.rand_like(X) > p), not a comparison involving X.")
+        _expect(torch.allclose(out[on], V[on] / 0.5),
+                f"with X not all ones, each kept entry must be that entry of X scaled by 1/(1-p); with p = 0.5 "
+                f"X's {rounded(V[on][:3])} came out as {rounded(out[on][:3])}."
+                + (" You returned the mask / (1 - p) itself: multiply X by it." if torch.allclose(out[on], torch.full_like(
+                    out[on], 2.0)) else "") + " Hint: return X * mask / (1 - p).")
 
     def edge_probabilities():
         _expect(torch.equal(dropout(X, 0.0), X), "p = 0 must return X unchanged.")
@@ -99,17 +122,29 @@ def check_batch_norm(batch_norm_cls):
                 f"{rounded(out.var(0, unbiased=False), 3)}. Normalise over dim 0 (the batch)."
                 + (f" Variances of (n - 1) / n = {(n - 1) / n:g}: normalise with the biased variance "
                    f"(unbiased=False, divide by n); n / (n - 1) belongs in the running variance only."
-                   if torch.allclose(out.var(0, unbiased=False), torch.full((3,), (n - 1) / n), atol=1e-3) else ""))
+                   if torch.allclose(out.var(0, unbiased=False), torch.full((3,), (n - 1) / n), atol=1e-3) else
+                   " Every example came out the same: γ starts as ones and β as zeros (γ = 0 multiplies "
+                   "everything away)." if torch.allclose(out.var(0, unbiased=False), torch.zeros(3)) else ""))
 
     def matches_torch():
         ours, ref = batch_norm_cls(3).train(), torch.nn.BatchNorm1d(3).train()
         for i, X in enumerate(batches, start=1):
-            _expect(torch.allclose(ours(X), ref(X), atol=1e-5),
+            # inside a network X is the previous layer's output: it requires grad
+            _expect(torch.allclose(ours(X.clone().requires_grad_()), ref(X), atol=1e-5),
                     f"training-mode output differs from nn.BatchNorm1d's on batch {i}.")
+        tracked = [name for name, b in ours.named_buffers() if b.requires_grad]
+        _expect(not tracked, f"after training, the buffers {tracked} carry autograd history (requires_grad=True): "
+                             f"each step's statistics stay linked to every earlier batch's graph. Hint: update the "
+                             f"running statistics inside torch.no_grad(), in place (running_mean.mul_(...).add_(...)).")
         ours.eval(), ref.eval()
+        before = [b.clone() for b in ours.buffers()]
         X = torch.randn(5, 3, generator=g)
         with torch.no_grad():
             quiet = ours(X)  # first: a layer that trains when grad is enabled would update its statistics
+        # changed under no_grad too: updated in every mode (changed only with grad on: the cause below says so)
+        _expect(all(torch.equal(a, b) for a, b in zip(before, ours.buffers())),
+                "in evaluation mode your layer changed its running statistics: update them only when self.training "
+                "(after .train()), never after .eval().")
         got, want = ours(X), ref(X)
         batch_normed = (X - X.mean(0)) / torch.sqrt(X.var(0, unbiased=False) + 1e-5)
         cause = ("" if torch.allclose(got, want, atol=1e-4) else

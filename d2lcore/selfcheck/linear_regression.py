@@ -1,7 +1,7 @@
 """Self-checks for lessons 01–02: minibatch iteration, the squared loss, minibatch SGD."""
 import torch
 
-from ._runner import expect as _expect, run as _run, shape_of, takes_implementations
+from ._runner import GRAD_HINTS, expect as _expect, run as _run, shape_of, takes_implementations
 
 
 @takes_implementations(1)
@@ -34,6 +34,11 @@ def check_sgd(sgd):
                   0.25: " The step is a factor of batch_size too small: divided by batch_size twice?",
                   2.0: " The step is off by a factor of 2.", 0.5: " The step is off by a factor of 2."}
         cause = next((c for r, c in causes.items() if same and abs(float(ratio[0]) - r) < 1e-6), "")
+        if cause == causes[0.0] and w.grad is not None and not w.grad.any():
+            cause = (" w is unchanged and its gradient is zero: either the gradient was zeroed before the update "
+                     "read it (update first, then param.grad.zero_()), or the new value never reached w: "
+                     "param.sub(...) and param - ... make new tensors; update in place inside torch.no_grad() "
+                     "(param -= lr * param.grad / batch_size, or param.sub_(...)).")
         _expect(torch.allclose(w.detach(), torch.tensor([0.5, 1.0])),
                 f"with grad [4, 8], lr 0.5 and batch_size 4 the new w must be [1 - 0.5*4/4, 2 - 0.5*8/4] = "
                 f"[0.5, 1.0], got {got}." + cause)
@@ -51,15 +56,20 @@ def check_sgd(sgd):
                 f"and leaves the model unchanged.")
 
     def zeroes_grad():
-        w = setup()
-        sgd([w], 0.5, 4)
-        _expect(w.grad is not None and bool((w.grad == 0).all()),
-                f"after the step the gradient must be zero (backward() adds to .grad), got "
-                f"{None if w.grad is None else w.grad.tolist()}. Hint: param.grad.zero_().")
+        w, b = setup(), torch.tensor([3.0], requires_grad=True)
+        (2 * b).sum().backward()
+        sgd([w, b], 0.5, 4)
+        # None is as good as zero: the next backward() starts a new .grad (what zero_grad() does by default)
+        left = {name: p.grad.tolist() for name, p in (("w", w), ("b", b)) if p.grad is not None and p.grad.any()}
+        _expect(not left, f"after the step every parameter's gradient must be zero (backward() adds to .grad); "
+                          f"with params [w, b], "
+                          + " and ".join(f"{name}.grad is still {grad}" for name, grad in left.items()) + "."
+                + (" Only the last parameter's was zeroed: is param.grad.zero_() inside the loop over params?"
+                   if list(left) == ["w"] else "") + " Hint: param.grad.zero_() for each param, after its update.")
 
     return _run("sgd", [("divides by batch_size", divides_by_batch_size),
                         ("updates the model's own tensors", updates_the_parameters),
-                        ("zeroes the gradients", zeroes_grad)])
+                        ("zeroes the gradients", zeroes_grad)], hints=GRAD_HINTS)
 
 
 @takes_implementations(1)
@@ -83,9 +93,12 @@ def check_data_iter(data_iter):
         sizes = [len(X) for X, _ in epoch()]
         _expect(sizes == [5, 5, 5, 5, 3],
                 f"23 examples in batches of 5 must come as [5, 5, 5, 5, 3], got {sizes}. "
-                f"Hint: the last batch keeps the remainder (min(i + batch_size, n))."
-                + (" One example is missing: a slice's end is exclusive, so min(i + batch_size, n), not n - 1."
-                   if sum(sizes) == n - 1 else ""))
+                + ("The short batch came before the end: were the batches cut before shuffling (fixed batches in "
+                   "a random order, so the same examples always share a batch)? Hint: shuffle the examples' "
+                   "indices, then cut the batches in order." if sorted(sizes) == [3, 5, 5, 5, 5] else
+                   "Hint: the last batch keeps the remainder (min(i + batch_size, n))."
+                   + (" One example is missing: a slice's end is exclusive, so min(i + batch_size, n), not n - 1."
+                      if sum(sizes) == n - 1 else "")))
 
     def every_example_once():
         seen = sorted(int(v) for X, _ in epoch() for v in X[:, 0].tolist())
@@ -95,6 +108,9 @@ def check_data_iter(data_iter):
 
     def pairs_kept():
         for X, y in epoch():
+            _expect(y.shape == (len(X), 1) or y.numel() != len(X) or not torch.equal(y.reshape(-1), X[:, 0] * 10),
+                    f"the labels of a batch came as shape {tuple(y.shape)}, not ({len(X)}, 1) as stored: index "
+                    f"them as they are (labels[j]), without reshaping.")
             _expect(torch.equal(y, X[:, :1] * 10), "features and labels got separated: index both with the "
                                                    "same batch indices.")
 
@@ -104,6 +120,11 @@ def check_data_iter(data_iter):
                 and not (torch.equal(orders[0], orders[1]) and torch.equal(orders[1], orders[2])),
                 "the examples must come in a new random order every epoch (random.shuffle the indices "
                 "inside the function, not once outside).")
+        firsts = [set(epoch()[0][0][:, 0].tolist()) for _ in range(3)]
+        _expect(not (firsts[0] == firsts[1] == firsts[2]),
+                f"the first batch held the same examples {sorted(int(v) for v in firsts[0])} in 3 epochs: only the "
+                f"order inside a batch changes, so the same examples always share a batch. Hint: shuffle all the "
+                f"indices, then cut the batches.")
 
     return _run("data_iter", [("batch sizes", batch_sizes), ("every example once per epoch", every_example_once),
                               ("features stay with their labels", pairs_kept), ("reshuffles every epoch", shuffles)])
@@ -114,7 +135,9 @@ def check_data_iter(data_iter):
 def check_squared_loss(squared_loss):
     """Check squared_loss(y_hat, y): y_hat (n, 1), y (n,) or (n, 1) -> (n, 1), elementwise (ŷ - y)² / 2."""
     y_hat = torch.tensor([[1.0], [2.0], [4.0]])
-    y = torch.tensor([0.0, 2.0, 1.0])  # (n,): the shape the book's labels arrive in
+    # (n,): labels kept as a plain vector (the book's synthetic_data gives (n, 1); its squared_loss
+    # reshapes y to y_hat's shape, so both work, and one that works only for (n, 1) fails here)
+    y = torch.tensor([0.0, 2.0, 1.0])
 
     def shape():
         out = squared_loss(y_hat, y)

@@ -42,11 +42,16 @@ def check_huber_loss(huber_loss):
                 "on random data your loss differs from F.huber_loss(y_hat, y, reduction='none', delta=0.7).")
 
     def bounded_gradient():
-        a = torch.tensor([-100.0, 0.25, 100.0], requires_grad=True)
-        huber_loss(a, torch.zeros(3), 1.0).sum().backward()
-        _expect(a.grad is not None and torch.allclose(a.grad, torch.tensor([-1.0, 0.25, 1.0])),
+        # a residual of exactly 0 too: a perfect prediction, where sqrt(r²) for |r| has no gradient (nan)
+        a = torch.tensor([-100.0, 0.0, 0.25, 100.0], requires_grad=True)
+        huber_loss(a, torch.zeros(4), 1.0).sum().backward()
+        nan_at_0 = a.grad is not None and bool(a.grad[1].isnan())
+        _expect(a.grad is not None and torch.allclose(a.grad, torch.tensor([-1.0, 0.0, 0.25, 1.0])),
                 f"the gradient must be the residual inside δ and ±δ outside — that is what makes Huber robust to "
-                f"outliers; got {None if a.grad is None else a.grad.tolist()} for residuals [-100, 0.25, 100].")
+                f"outliers; got {None if a.grad is None else a.grad.tolist()} for residuals [-100, 0, 0.25, 100]."
+                + (" At a residual of 0 it is nan: |r| written as sqrt(r²) has no gradient at 0 (0/0), and a "
+                   "division by |r| in either branch of torch.where gives nan there too (its gradient flows "
+                   "through both branches); use r.abs(), and no division by it." if nan_at_0 else ""))
 
     return _run("huber_loss", [("one loss per element", shape), ("both pieces, two δ", pieces),
                                ("agrees with torch", agrees_with_torch), ("gradient bounded by δ", bounded_gradient)])

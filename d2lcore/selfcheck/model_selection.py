@@ -12,7 +12,22 @@ def check_k_fold(k_fold_indices):
     and together all n examples; fold sizes differ by at most one, also when k does not divide n.
     """
     def folds(n=23, k=5):
-        return [(torch.as_tensor(t).long(), torch.as_tensor(h).long()) for t, h in k_fold_indices(n, k)]
+        out = []
+        for t, h in k_fold_indices(n, k):
+            for part in (t, h):
+                try:
+                    part = torch.as_tensor(part)
+                except (TypeError, ValueError) as e:
+                    _expect(False, f"each fold must be a pair (training indices, held-out indices), each one 1-d "
+                                   f"tensor of indices; got a part that is no tensor ({e}). Hint: join the indices "
+                                   f"before and after the held-out ones with torch.cat.")
+                _expect(part.dtype == torch.int64 or not (part.is_floating_point() or part.dtype == torch.bool),
+                        f"the folds must be index tensors (int64), got {part.dtype}"
+                        + (": boolean masks. Hint: torch.arange(n) sliced, or mask.nonzero().flatten()."
+                           if part.dtype == torch.bool else ": float indices cannot index a tensor "
+                           "(features[held] raises). Hint: torch.arange gives int64."))
+            out.append((torch.as_tensor(t).long(), torch.as_tensor(h).long()))
+        return out
 
     def k_folds():
         got = len(folds())

@@ -2,7 +2,7 @@
 import torch
 import torch.nn.functional as F
 
-from ._runner import expect as _expect, run as _run, takes_implementations
+from ._runner import GRAD_HINTS, expect as _expect, run as _run, takes_implementations
 
 
 def _twin_models():
@@ -43,6 +43,12 @@ def _first_step_cause(moved, ref_moved, reference_cls, hyperparameters):
     return f" Every parameter moved {factor:.3g} times as far as torch's: a factor of {factor:.3g} in your update."
 
 
+# parameters of different shapes meeting in one state tensor
+_SHARED_STATE = (("must match the size of tensor",), "the shapes do not broadcast: is state kept under a key two "
+                                                     "parameters share (an index within a group)? Key it by the "
+                                                     "parameter: self.state[p].")
+
+
 @takes_implementations(2)
 def check_optimizer(optimizer_cls, reference_cls, **hyperparameters):
     """Check a torch.optim.Optimizer subclass against torch's: same parameters after every step.
@@ -58,15 +64,23 @@ def check_optimizer(optimizer_cls, reference_cls, **hyperparameters):
         g = torch.Generator().manual_seed(1)
         for step in range(1, steps + 1):
             X, y = torch.randn(16, 6, generator=g), torch.randint(0, 3, (16,), generator=g)
-            before = _flat(a)
+            before, each_before = _flat(a), [p.detach().clone() for p in a.parameters()]
             for net, opt in ((a, opt_a), (b, opt_b)):
                 opt.zero_grad()
                 F.cross_entropy(net(X), y).backward()
                 opt.step()
             gap, cause = _largest_gap(a, b), ""
+            gaps = [(pa - pb).abs().max().item() for pa, pb in zip(a.parameters(), b.parameters())]
             if gap >= 1e-5 and step == 1:
-                cause = first_step_hint or _first_step_cause(_flat(a) - before, _flat(b) - before, reference_cls,
-                                                             hyperparameters)
+                later_still = [torch.equal(p.detach(), p0) for p, p0 in list(zip(a.parameters(), each_before))[1:]]
+                cause = first_step_hint or (
+                    (" Only the first parameter moved: a return or break inside the loop over parameters, or a "
+                     "condition that skips some?" if all(later_still) else
+                     " The first parameter's step agrees and a later one's does not: is something counted once "
+                     "per parameter that should count once per step (" + ("Adam's t" if issubclass(
+                         reference_cls, torch.optim.Adam) else "a step count") + ")? Keep each parameter's state, "
+                     "its step count too, in self.state[p].") if gaps[0] < 1e-5 else
+                    _first_step_cause(_flat(a) - before, _flat(b) - before, reference_cls, hyperparameters))
             _expect(gap < 1e-5, f"after step {step} a parameter differs from {reference_cls.__name__}'s by {gap:.2e}"
                                 + (" (already at the first step: check the update formula and any initial state)."
                                    + cause if step == 1 else
@@ -98,7 +112,8 @@ def check_optimizer(optimizer_cls, reference_cls, **hyperparameters):
 
     return _run(optimizer_cls.__name__, [("same parameters as torch for 20 steps", same_trajectory),
                                          ("two parameter groups, own learning rates", param_groups),
-                                         ("skips parameters without a gradient", no_grad_param)])
+                                         ("skips parameters without a gradient", no_grad_param)],
+                hints=GRAD_HINTS + [_SHARED_STATE])
 
 
 @takes_implementations(1)
@@ -108,7 +123,7 @@ def check_clip_gradients(clip_gradients):
     def make(grads):
         params = []
         for grad in grads:
-            p = torch.ones(len(grad), requires_grad=True)
+            p = torch.ones_like(torch.tensor(grad), requires_grad=True)
             p.grad = torch.tensor(grad)
             params.append(p)
         return params
@@ -122,7 +137,8 @@ def check_clip_gradients(clip_gradients):
         _expect(torch.allclose(torch.cat([p.grad for p in params]), torch.tensor([0.6, 0.0, 0.0, 0.8])),
                 f"gradients [3, 0] and [0, 4] have a global norm of 5; clipped to 1 they must become "
                 f"[0.6, 0] and [0, 0.8] (all scaled by 1/5, direction kept), got {got}."
-                + (" You clipped each tensor by its own norm: use one norm over all gradients."
+                + (" You clipped each tensor by its own norm (or each value to ±max_norm, as clip_grad_value_ does): "
+                   "scale every gradient by one factor, max_norm / (the norm of all gradients together)."
                    if torch.allclose(flat, torch.tensor([1.0, 0.0, 0.0, 1.0])) else
                    " You scaled the parameters, not their gradients: multiply p.grad, leave p alone." if moved else
                    " The gradients are unchanged: scale them in place (p.grad.mul_(...)) or assign p.grad = ...; "
@@ -136,6 +152,9 @@ def check_clip_gradients(clip_gradients):
         _expect(got is not None and abs(float(got) - 5.0) < 1e-5,
                 f"return the total norm before clipping (5.0 here, as clip_grad_norm_ does), got {got!r}: "
                 f"it is the number you plot to see explosions coming.")
+        _expect(isinstance(got, torch.Tensor), f"return the norm as a tensor, as clip_grad_norm_ does, got "
+                                               f"{type(got).__name__} {got!r}: lesson 13 compares the two with "
+                                               f"torch.testing.assert_close. Hint: no .item() or float().")
 
     def small_untouched():
         params = make([[0.3, 0.0], [0.0, 0.4]])
@@ -145,7 +164,8 @@ def check_clip_gradients(clip_gradients):
 
     def matches_torch():
         g = torch.Generator().manual_seed(0)
-        grads = [torch.randn(7, generator=g).tolist(), torch.randn(3, generator=g).tolist()]
+        # a weight matrix's gradient beside a bias's, as in a network
+        grads = [torch.randn(3, 4, generator=g).tolist(), torch.randn(3, generator=g).tolist()]
         ours, ref = make(grads), make(grads)
         clip_gradients(ours, 0.5)
         torch.nn.utils.clip_grad_norm_(ref, 0.5)
@@ -159,4 +179,4 @@ def check_clip_gradients(clip_gradients):
 
     return _run("clip_gradients", [("one global norm", global_norm), ("returns the norm before clipping", returns_norm),
                                    ("small gradients untouched", small_untouched), ("agrees with torch", matches_torch),
-                                   ("skips parameters without a gradient", skips_none)])
+                                   ("skips parameters without a gradient", skips_none)], hints=GRAD_HINTS)

@@ -1,4 +1,6 @@
 """Self-check for lesson 15: affine uint8 quantization written by hand."""
+import math
+
 import torch
 
 from ._runner import expect as _expect, run as _run, takes_implementations
@@ -12,15 +14,23 @@ def check_quantize(qparams, quantize, dequantize):
     x = torch.randn(1000, generator=g) * 2 + 1
 
     def round_trip():
+        for t in (x, torch.linspace(-1.0, 3.0, 101)):  # the second: -min / scale = 63.75, which rounds up
+            round_trip_of(t)
+
+    def round_trip_of(x):
         scale, zp = qparams(x)
         q = quantize(x, scale, zp)
         _expect(q.dtype == torch.uint8, f"quantize must return uint8 codes, got {q.dtype}.")
         back = dequantize(q, scale, zp)
         err = (back - x).abs().max().item()
         codes = q.to(torch.float32)
+        lo, steps = min(x.min().item(), 0.0), -min(x.min().item(), 0.0) / float(scale)
         cause = (f" Your zero point {zp} is not an integer: the zero point must be an integer code "
                  f"(round(-min / scale)), so that 0.0 has an exact code."
                  if float(zp) != round(float(zp)) else
+                 f" Your zero point {zp} is -min / scale = {steps:.2f} cut to an integer: round it "
+                 f"(round(-min / scale)), or the smallest values fall below code 0."
+                 if int(zp) == math.floor(steps) != round(steps) else
                  " dequantize computed q - zero_point in uint8, which wraps around below the zero point: convert "
                  "first, scale * (q.float() - zero_point)."
                  if torch.allclose(back, scale * ((codes - zp) % 256), atol=1e-4)
@@ -31,8 +41,9 @@ def check_quantize(qparams, quantize, dequantize):
                  if abs(scale * 256 - (max(x.max().item(), 0) - min(x.min().item(), 0))) < 1e-4 else
                  " quantize truncated instead of rounding (.to(torch.uint8) cuts the fraction off): torch.round first."
                  if torch.equal(q, torch.clamp(torch.floor(x / scale) + zp, 0, 255).to(torch.uint8)) else "")
-        _expect(err <= scale / 2 + 1e-6, f"the round-trip error must be at most scale / 2 = {scale / 2:.5f} "
-                                         f"(rounding to the nearest code), got {err:.5f}." + cause)
+        _expect(err <= scale / 2 + 1e-6, f"for x in [{x.min().item():.3g}, {x.max().item():.3g}] the round-trip "
+                                         f"error must be at most scale / 2 = {scale / 2:.5f} (rounding to the "
+                                         f"nearest code), got {err:.5f}." + cause)
 
     def zero_exact():
         scale, zp = qparams(x)
