@@ -70,8 +70,10 @@ def one_submission_at_a_time():
 
 def grader_account():
     """The unprivileged account submissions run as (root only); made once, no home, no login. An
-    account of that name that is someone's (a login shell, a home) is refused: every submission would
-    run as that person, and every process of it is killed after each one."""
+    account of that name that is someone's (a login shell, a home of its own) is refused: every
+    submission would run as that person, and every process of it is killed after each one. A home
+    folder that exists but is not the account's (a system account's /nonexistent, made by some other
+    program) is no sign of a person."""
     try:
         account = pwd.getpwnam(GRADER)
     except KeyError:
@@ -79,8 +81,9 @@ def grader_account():
                        check=True, capture_output=True)
         deny_scheduled_jobs()
         return pwd.getpwnam(GRADER)
+    own_home = os.path.isdir(account.pw_dir) and os.stat(account.pw_dir).st_uid == account.pw_uid
     if account.pw_uid == 0 or account.pw_shell not in ("/usr/sbin/nologin", "/sbin/nologin", "/bin/false") \
-            or os.path.isdir(account.pw_dir):
+            or own_home:
         raise SystemExit(f"the account {GRADER} exists and looks like a person's (uid {account.pw_uid}, shell "
                          f"{account.pw_shell}, home {account.pw_dir}): submissions must run as an account of their "
                          f"own. Rename that account, then run again ({GRADER} is then made as a system account).")

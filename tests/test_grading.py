@@ -340,6 +340,19 @@ def test_an_account_named_like_the_grader_that_is_a_persons_is_refused(monkeypat
     system = pwd.struct_passwd((grade.GRADER, "x", 999, 995, "", "/nonexistent", "/usr/sbin/nologin"))
     monkeypatch.setattr(grade.pwd, "getpwnam", lambda name: system)
     assert grade.grader_account() is system
+    # a home folder of its own, though no login shell: someone's
+    home = tmp_path / "home"
+    home.mkdir()
+    if os.geteuid() == 0:
+        os.chown(home, 999, 995)
+    housed = pwd.struct_passwd((grade.GRADER, "x", os.stat(home).st_uid, 995, "", str(home), "/usr/sbin/nologin"))
+    monkeypatch.setattr(grade.pwd, "getpwnam", lambda name: housed)
+    with pytest.raises(SystemExit, match="looks like a person's"):
+        grade.grader_account()
+    # a system account's home that some other program made (root's): no sign of a person
+    elsewhere = pwd.struct_passwd((grade.GRADER, "x", os.stat(home).st_uid + 1, 995, "", str(home), "/usr/sbin/nologin"))
+    monkeypatch.setattr(grade.pwd, "getpwnam", lambda name: elsewhere)
+    assert grade.grader_account() is elsewhere
 
 
 def test_a_submission_that_breaks_its_grading_costs_its_own_row_not_the_batch(tmp_path, monkeypatch):
