@@ -96,7 +96,7 @@ def graded(tmp_path_factory):
     files["carol"] = submit(course, subs, "carol", L01, {"data_iter-answer": ("def data_iter", hostile + "def data_iter")},
                             cell_change={"sgd-check": "assert True  # the test, edited"})
     (files["carol"].parent / "shadow.txt").symlink_to("/etc/shadow")  # a link in the submission: never followed
-    files["dave"] = submit(course, subs, "dave", L07, {"stable_softmax-answer": ("def stable_softmax", "while True:\n    pass\n\n\ndef stable_softmax")})
+    files["dave"] = submit(course, subs, "dave", L07, {"stable_softmax-answer": ("def stable_softmax", "import time\nwhile True:  # never ends (asleep: a spin would take a core CI's other streams share)\n    time.sleep(1)\n\n\ndef stable_softmax")})
     files["erin"] = submit(course, subs, "erin", L10, {"Adam-answer": ("m_hat = m / (1 - beta1 ** t)", "m_hat = m")})
     # input() in an answer: it passed Validate and failed autograde in nbgrader#1844; it must do the same in both
     files["kim"] = submit(course, subs, "kim", L01, {"sgd-answer": ("def sgd", "scale = input('scale? ')\n\n\ndef sgd")})
@@ -114,10 +114,11 @@ def graded(tmp_path_factory):
         (subs / "mallory" / L01).mkdir(parents=True)
         (subs / "mallory" / L01 / f"{L01}.ipynb").write_text("{ not a notebook")
     before = {student: path.read_bytes() for student, path in files.items()}
-    # each cell within 60 s: a loop that never ends is stopped, and the cell that runs the lesson before
-    # its exercises (lesson 14: 27 s on a quiet machine; CI runs three streams on two cores) is not
+    # each cell within grade.py's default 120 s: a loop that never ends is stopped, and the cell that runs
+    # the lesson before its exercises (lesson 14: 27 s on a quiet machine; CI runs three streams on two
+    # cores, and 60 s was too close) is not
     run = subprocess.run([sys.executable, str(ROOT / "scripts" / "grade.py"), str(subs), "--course", str(course),
-                          "--out", str(out), "--timeout", "60"], capture_output=True, text=True, timeout=1800)
+                          "--out", str(out), "--timeout", "120"], capture_output=True, text=True, timeout=1800)
     assert run.returncode == 0, run.stdout[-3000:] + run.stderr[-3000:]
     rows = {(r["student"] if r["student"] != "zed" else f"zed-{r['assignment'][:2]}"): r
             for r in csv.DictReader(open(out / "grades.csv"))}
@@ -171,7 +172,7 @@ def test_two_grading_runs_at_once_take_turns_instead_of_killing_each_others_kern
     with open(grade.LOCK, "a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)  # another run's submission is under way
         proc = subprocess.Popen([sys.executable, str(ROOT / "scripts" / "grade.py"), str(tmp_path / "subs"),
-                                 "--course", str(course), "--out", str(tmp_path / "out"), "--timeout", "60"],
+                                 "--course", str(course), "--out", str(tmp_path / "out"), "--timeout", "120"],
                                 stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
         said = ""
         while "waiting for another ./course grade" not in said:
