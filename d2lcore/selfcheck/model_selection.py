@@ -14,6 +14,7 @@ def check_k_fold(k_fold_indices):
     def folds(n=23, k=5):
         out = []
         for t, h in k_fold_indices(n, k):
+            parts = []  # each part converted once
             for part in (t, h):
                 try:
                     part = torch.as_tensor(part)
@@ -26,7 +27,8 @@ def check_k_fold(k_fold_indices):
                         + (": boolean masks. Hint: torch.arange(n) sliced, or mask.nonzero().flatten()."
                            if part.dtype == torch.bool else ": float indices cannot index a tensor "
                            "(features[held] raises). Hint: torch.arange gives int64."))
-            out.append((torch.as_tensor(t).long(), torch.as_tensor(h).long()))
+                parts.append(part.long())
+            out.append(tuple(parts))
         return out
 
     def k_folds():

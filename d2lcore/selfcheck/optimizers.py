@@ -64,14 +64,15 @@ def check_optimizer(optimizer_cls, reference_cls, **hyperparameters):
         g = torch.Generator().manual_seed(1)
         for step in range(1, steps + 1):
             X, y = torch.randn(16, 6, generator=g), torch.randint(0, 3, (16,), generator=g)
-            before, each_before = _flat(a), [p.detach().clone() for p in a.parameters()]
+            if step == 1:  # kept for the first step's diagnosis only
+                before, each_before = _flat(a), [p.detach().clone() for p in a.parameters()]
             for net, opt in ((a, opt_a), (b, opt_b)):
                 opt.zero_grad()
                 F.cross_entropy(net(X), y).backward()
                 opt.step()
             gap, cause = _largest_gap(a, b), ""
-            gaps = [(pa - pb).abs().max().item() for pa, pb in zip(a.parameters(), b.parameters())]
             if gap >= 1e-5 and step == 1:
+                gaps = [(pa - pb).abs().max().item() for pa, pb in zip(a.parameters(), b.parameters())]
                 later_still = [torch.equal(p.detach(), p0) for p, p0 in list(zip(a.parameters(), each_before))[1:]]
                 cause = first_step_hint or (
                     (" Only the first parameter moved: a return or break inside the loop over parameters, or a "
