@@ -7,8 +7,9 @@ import nbformat
 ROOT = pathlib.Path(__file__).resolve().parents[1]
 CJK = r"\u4e00-\u9fff"
 # "term (中文)" or "**term (中文)**" in a lesson's prose: the Chinese name at a term's use; full-width
-# parentheses and comma too, which a Chinese input method types
-USE = re.compile(rf"[(（]([{CJK}][{CJK}/ A-Za-z0-9]*?)[,)，）]")
+# parentheses and comma too, which a Chinese input method types; a name may start with a Latin word
+# joined to the Chinese (softmax回归, KL-散度)
+USE = re.compile(rf"[(（]((?:[A-Za-z][A-Za-z-]*)?[{CJK}][{CJK}/ A-Za-z0-9]*?)[,)，）]")
 
 
 def glossary():
@@ -31,6 +32,11 @@ def chinese_names_by_lesson():
 def test_a_chinese_name_is_found_in_ascii_or_full_width_parentheses():
     text = "a **minibatch (小批量)**, a logit (未规范化的预测，logit) and a score（分数）"
     assert USE.findall(text) == ["小批量", "未规范化的预测", "分数"]
+
+
+def test_a_chinese_name_that_starts_with_a_latin_word_is_found_and_english_in_parentheses_is_not():
+    text = "**softmax regression (softmax回归)**, the **KL divergence (KL-散度)**; (see 小批量) (in bits)"
+    assert USE.findall(text) == ["softmax回归", "KL-散度"]
 
 
 def test_every_chinese_name_in_the_lessons_is_in_the_glossary():
