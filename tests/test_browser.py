@@ -202,20 +202,35 @@ def _wait_for_kernel_in_slideshow(page, timeout_s=180):
     pytest.fail(f"the slideshow's kernel did not start in {timeout_s} s")
 
 
+# the current notebook tab, marked as holding unsaved changes
+UNSAVED_TAB = ".lm-DockPanel-tabBar .lm-TabBar-tab.lm-mod-current.jp-mod-dirty"
+
+
 def _save(page, saved, failure, timeout_s=120, again_s=15):
-    """Ctrl+S, as a person saves, until `saved()` is true. On a loaded machine one press can be lost
-    (it reached the page before the notebook had focus back) or its save can take longer than a short
-    wait (CI once read the old file 30 s after the press): press again every `again_s` seconds, as a
-    person would who saw the tab still marked unsaved; saving twice writes the same notebook."""
+    """Ctrl+S, as a person saves, until `saved()` is true; returns what it returned. On a loaded machine
+    one press can be lost (it reached the page before the notebook had focus back) or its save can take
+    longer than a short wait (CI once read the old file 30 s after the press): every `again_s` seconds
+    it presses again if the tab is still marked unsaved and no dialog is open, as a person would."""
     deadline = time.monotonic() + timeout_s
+    page.keyboard.press("Control+s")
     while True:
-        page.keyboard.press("Control+s")
         again = time.monotonic() + again_s
         while time.monotonic() < again:
-            if saved():
-                return
+            done = saved()
+            if done:
+                return done
             assert time.monotonic() < deadline, failure
             time.sleep(0.5)
+        if page.query_selector(".jp-Dialog") is None and page.query_selector(UNSAVED_TAB) is not None:
+            page.keyboard.press("Control+s")
+
+
+# A code cell's prompt, watched from before a key press: changed at all (to [*]: once queued, even if it
+# runs too fast to be seen), and then showing a number, the run over
+PROMPT_WATCH = """c => { c.dataset.promptChanged = '';
+    new MutationObserver(() => { c.dataset.promptChanged = '1'; })
+        .observe(c.querySelector('.jp-InputPrompt'), {childList: true, characterData: true, subtree: true}); }"""
+PROMPT_RAN = r"""c => c.dataset.promptChanged === '1' && /^\[\d+\]:$/.test(c.querySelector('.jp-InputPrompt').textContent.trim())"""
 
 
 def _menu(page, menu, item):
@@ -331,7 +346,7 @@ def test_a_training_cell_leaves_its_figure_and_no_gap_where_the_epochs_bars_were
 
     def saved_outputs():
         try:
-            with urllib.request.urlopen(f"{url}/api/contents/zz_training_cell.ipynb?token={token}") as r:
+            with urllib.request.urlopen(f"{url}/api/contents/zz_training_cell.ipynb?token={token}", timeout=10) as r:
                 return json.load(r)["content"]["cells"][0]["outputs"]
         except urllib.error.HTTPError as e:
             # jupyter_server saves by truncating the file and writing it anew (a backup copy guards
@@ -341,8 +356,8 @@ def test_a_training_cell_leaves_its_figure_and_no_gap_where_the_epochs_bars_were
                 raise
             return []
 
-    _save(page, saved_outputs, "the training cell's outputs never reached the saved file")
-    outputs = saved_outputs()
+    # (read once: a later autosave could be rewriting the file at a second read)
+    outputs = _save(page, saved_outputs, "the training cell's outputs never reached the saved file")
     kinds = [sorted(o.get("data", {})) for o in outputs]
     assert not [k for k in kinds if "application/vnd.jupyter.widget-view+json" in k], kinds
     assert sum("image/png" in k for k in kinds) == 1, kinds
@@ -446,24 +461,23 @@ def test_a_slideshow_fits_the_screen_and_its_first_live_cell_runs_on_a_fresh_ker
     page.evaluate("() => document.querySelectorAll('.jp-OutputArea-output').forEach(e => e.dataset.stored = '1')")
     fresh = """() => [...document.querySelectorAll('.jp-CodeCell')].some(c =>
         c.querySelector('.jp-OutputArea-output') && !c.querySelector('.jp-OutputArea-output[data-stored]'))"""
-    # a press on a code cell is over when the kernel has run it (busy, then idle) or its fresh output
-    # shows: a fixed wait and then "idle" could pass before the kernel's busy arrived (under load), and
-    # the next presses queued cell after cell before the first had started
-    page.evaluate("""() => { const k = document.querySelector('.jp-Notebook-ExecutionIndicator'); window.statuses = [];
-        new MutationObserver(() => window.statuses.push(k.dataset.status)).observe(k, {attributes: true}); }""")
-    ran = f"""() => ({fresh})() || (window.statuses.includes('busy') && window.statuses.at(-1) === 'idle')"""
+    # a press on a code cell is over when the cell has run: its prompt changed (to [*]: when queued) and
+    # shows a number. A fixed wait, then "idle", could pass before the kernel was even busy (under load),
+    # and the next presses queued cell after cell before the first had started
     page.click(".reveal .slides section.present .jp-MarkdownCell h1")  # the keys go to the notebook
     for _ in range(15):
         if page.evaluate(fresh):
             break
-        code = page.evaluate("() => { window.statuses = []; return !!document.querySelector("
-                             "'.reveal .jp-Cell.jp-mod-active.jp-CodeCell'); }")
+        cell = page.query_selector(".reveal .jp-Cell.jp-mod-active.jp-CodeCell")
+        if cell is not None:
+            cell.evaluate(PROMPT_WATCH)
         page.keyboard.press("Shift+Enter")
-        if code:
+        if cell is not None:
             try:
-                page.wait_for_function(ran, timeout=180000, polling=250)
+                page.wait_for_function("c => c.dataset.promptChanged === '1'", arg=cell, timeout=15000)
             except sync_api.TimeoutError:
-                pass  # the press was lost (nothing ran): the same cell is pressed again
+                continue  # the press was lost (nothing was queued): the same cell is pressed again
+            page.wait_for_function(PROMPT_RAN, arg=cell, timeout=180000, polling=250)
         _wait_for_kernel_in_slideshow(page)
     assert page.evaluate(fresh), "Shift+Enter from the title never ran a cell with an output"
     assert _errors_shown(page) == [], "the first live cells failed on a fresh kernel"
@@ -728,8 +742,10 @@ def test_a_slideshow_whose_kernel_was_shut_down_says_so_when_a_cell_starts_a_new
         page.wait_for_function("c => c.querySelector('.jp-InputPrompt').textContent.includes('*')",
                                arg=setup.element_handle(), timeout=30000)
     finally:
-        for route in held:  # (those the page asks meanwhile are held and go on too)
+        for route in held:
             route.continue_()
+        # then unroute, which goes on with any request routed meanwhile itself (Playwright's server
+        # continues the routes in flight of a removed handler: continued after it, one was "already handled")
         page.unroute(polls, hold)
     said = page.wait_for_selector(".jp-Dialog", timeout=90000).inner_text()
     assert "kernel was shut down" in said and "lost" in said and "did not run" in said, said
@@ -792,6 +808,18 @@ def class_hub(tmp_path_factory, hub_lock):
         load.remove_students(load.existing_load_students())
 
 
+def _authorise(page, hub, name, listed=False):
+    """As the instructor does, on NativeAuthenticator's page: authorise `name`'s sign-up; `listed`: check
+    first that it is listed once."""
+    page.goto(f"{hub.url}/hub/authorize")
+    link = f"a[href$='authorize/{name}']"
+    if listed:
+        assert page.locator(link).count() == 1, (page.url, page.locator("body").inner_text()[:800])
+    page.click(link)
+    # the hub's page after it recorded the authorisation (under load, slowly)
+    page.wait_for_selector(f"tr:has-text('{name}') >> text=Unauthorize", timeout=90000)
+
+
 def _sign_up(page, hub, name, password):
     page.goto(f"{hub.url}/hub/signup")
     page.fill("#username_input", name)
@@ -822,11 +850,7 @@ def test_a_student_signs_up_is_authorised_by_the_instructor_and_finds_the_lesson
         # the hub starts the instructor's own server after the login: let that navigation end first
         mine.wait_for_url(lambda url: "/hub/login" not in url, timeout=60000)
         mine.wait_for_load_state("load")
-        mine.goto(f"{hub.url}/hub/authorize")
-        assert mine.locator(f"a[href$='authorize/{student}']").count() == 1, (mine.url, mine.locator("body").inner_text()[:800])
-        mine.click(f"a[href$='authorize/{student}']")
-        # the hub's page after it recorded the authorisation (under load, slowly)
-        mine.wait_for_selector(f"tr:has-text('{student}') >> text=Unauthorize", timeout=90000)
+        _authorise(mine, hub, student, listed=True)
         _log_in(theirs, hub, student, "my-own-password-7")
         # their server starts (a Unix account, their copy of the course) and JupyterLab opens on the lessons
         theirs.wait_for_url(f"**/user/{student}/lab/tree/d2lcore/notebooks**", timeout=300000)
@@ -853,11 +877,8 @@ def test_the_grading_account_cannot_log_in_even_when_the_instructor_authorises_i
         _log_in(mine, hub, teacher, "teach-the-class-42")
         mine.wait_for_url(lambda url: "/hub/login" not in url, timeout=60000)
         mine.wait_for_load_state("load")
-        mine.goto(f"{hub.url}/hub/authorize")
         # NativeAuthenticator takes the sign-up: the instructor could authorise it, and does
-        mine.click(f"a[href$='authorize/{grade.GRADER}']")
-        # the hub's page after it recorded the authorisation (under load, slowly)
-        mine.wait_for_selector(f"tr:has-text('{grade.GRADER}') >> text=Unauthorize", timeout=90000)
+        _authorise(mine, hub, grade.GRADER)
         with theirs.expect_navigation(timeout=60000):
             _log_in(theirs, hub, grade.GRADER, "my-own-password-7")
         # the hub's blocked names: refused as a wrong password is (JupyterHub says no more)
@@ -885,10 +906,7 @@ def student_lab(browser, class_hub):
         _log_in(teacher, hub, "d2lloadt", "teach-the-class-42")
         teacher.wait_for_url(lambda url: "/hub/login" not in url, timeout=60000)
         teacher.wait_for_load_state("load")
-        teacher.goto(f"{hub.url}/hub/authorize")
-        teacher.click(f"a[href$='authorize/{student}']")
-        # the hub's page after it recorded the authorisation (under load, slowly)
-        teacher.wait_for_selector(f"tr:has-text('{student}') >> text=Unauthorize", timeout=90000)
+        _authorise(teacher, hub, student)
         _log_in(tab, hub, student, password)
         tab.wait_for_url(f"**/user/{student}/lab/tree/d2lcore/notebooks**", timeout=300000)
         yield hub, student, tab
