@@ -7,7 +7,8 @@ A notebook's kernel that dies while it starts is started again (twice at most): 
 picks the kernel's TCP ports by binding and freeing them, and another process can take one
 before the kernel binds it (jupyter_client#154). `./course test` starts kernels in three streams
 side by side, and once every cell of a lesson errored with "Kernel died before replying to
-kernel_info" before running any code. A kernel that dies for any other reason still fails.
+kernel_info" before running any code. Any kernel that dies before it answers is retried; one
+that dies three times, or fails in another way, fails its notebook as before.
 """
 import pathlib
 
