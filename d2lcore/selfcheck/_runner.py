@@ -1,5 +1,6 @@
 """The machinery every self-check shares: run cases in order, explain the first failure."""
 import contextlib
+import functools
 import os
 import random
 import re
@@ -47,8 +48,6 @@ def takes_implementations(count, pure=False):
     pure=True: they are functions that must leave their tensor arguments as they were. Each call is
     then watched: a softmax that does `X -= X.max(...)` or `X.exp_()` returns the right numbers, so
     only this notices that the caller's scores were overwritten."""
-    import functools
-
     def wrap(check):
         @functools.wraps(check)
         def checked(*args, **kwargs):
@@ -69,8 +68,6 @@ def takes_implementations(count, pure=False):
 
 
 def _marks_its_errors(fn):
-    import functools
-
     @functools.wraps(fn)
     def marked(*args, **kwargs):
         try:
@@ -99,8 +96,6 @@ def _same(a, b):
 
 
 def _leaves_inputs_unchanged(fn):
-    import functools
-
     @functools.wraps(fn)
     def watched(*args, **kwargs):
         # a meta tensor (a check's device probe) has no values to overwrite
@@ -187,7 +182,8 @@ _HERE = os.path.dirname(os.path.abspath(__file__))
 _TORCH = os.path.dirname(os.path.abspath(torch.__file__))
 
 
-# a call that does not fit the function's parameters raises in the caller's frame: still the student's
+# a call that does not fit a class's parameters (its constructor's, its methods') raises in the caller's
+# frame: still the student's (a function's own call goes through _marks_its_errors, which marks it)
 _SIGNATURE = re.compile(r"\(\) (takes|missing|got an unexpected|got multiple values)")
 
 
