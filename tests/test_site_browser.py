@@ -50,7 +50,11 @@ def reader(browser, site, request):  # noqa: F811
     pg.remote, pg.failed = [], []
     pg.route("**/*", lambda r: r.continue_() if r.request.url.startswith(site)
              else (pg.remote.append(r.request.url), r.abort())[1])
-    pg.on("requestfailed", lambda r: pg.failed.append(r.url) if not r.url.startswith(("about:", "data:")) else None)
+    # net::ERR_ABORTED is a request the page itself cancelled, when the reader moved on before it ended
+    # (CI once saw MathJax's font data cut off by the search test's move from index.html to its
+    # results); a file the server lacks is a 404 (below), a server that fails another net:: error
+    pg.on("requestfailed", lambda r: pg.failed.append((r.url, r.failure))
+          if not r.url.startswith(("about:", "data:")) and r.failure != "net::ERR_ABORTED" else None)
     pg.on("response", lambda r: pg.failed.append(r.url) if r.status >= 400 else None)
     yield pg
     if getattr(request.node, "rep_call", None) is not None and request.node.rep_call.failed:
